@@ -1,0 +1,1 @@
+"""Connectors shipped with the hub, one package per kind of target system."""

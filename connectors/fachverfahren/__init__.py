@@ -1,0 +1,1 @@
+"""Municipal back-office systems (Fachverfahren): REST/JSON today; SOAP, xdomea and file drop next."""

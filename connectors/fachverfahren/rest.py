@@ -1,0 +1,116 @@
+"""Back-office REST/JSON connector: the mapped application as one JSON document, POSTed with httpx.
+
+Destination settings::
+
+    url: https://fachverfahren.example/api/vorgaenge
+    timeoutSeconds: 10
+    auth: {kind: bearer, tokenEnv: VAR} | {kind: basic, userEnv: VAR, passwordEnv: VAR} | none
+    tls: {certFile: client.pem, keyFile: client.key, caFile: ca.pem}     # optional client certificate
+
+Credentials are referenced by environment variable and read at send time, never stored in config.
+The message id travels in ``Idempotency-Key`` (and ``X-Hub-Message-Id``) so the receiver can
+discard a repeat after a lost response.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from typing import Any
+
+import httpx
+import orjson
+
+from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.http import client_for, raise_for_delivery, transport_errors
+from hub.errors import ConfigError, PermanentError
+from hub.mapping.engine import apply_spec
+
+MEDIA_TYPE = "application/json"
+
+
+class RestConnector(Connector):
+    name = "fachverfahren-rest"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self.url = str(self.destination.setting("url"))
+
+    @property
+    def client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = client_for(self.destination)
+            return self._client
+
+    def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
+        standard = self.destination.standard or "fachverfahren-json"
+        spec = self.context.mappings.get(submission.service, standard)
+        document = apply_spec(spec, dict(submission.envelope))
+        document["nachricht"] = {
+            "nachrichtId": message_id,
+            "einreichungId": submission.id,
+            "eingang": submission.received_at.isoformat(),
+            "leistung": submission.service,
+            "gemeindeschluessel": submission.municipality,
+        }
+        if spec.attachments == "inline":
+            document["anlagen"] = [
+                {
+                    "dateiname": a.file_name,
+                    "mimeType": a.media_type,
+                    "sha256": a.sha256,
+                    "inhalt": base64.b64encode(a.content).decode(),
+                }
+                for a in submission.attachments
+            ]
+        return OutboundMessage(
+            message_id=message_id, media_type=MEDIA_TYPE, body=orjson.dumps(document)
+        )
+
+    def _auth_headers(self) -> dict[str, str]:
+        auth = self.destination.settings.get("auth") or {}
+        kind = auth.get("kind", "none")
+        if kind == "bearer":
+            token = os.environ.get(auth.get("tokenEnv", ""), "")
+            return {"Authorization": f"Bearer {token}"} if token else {}
+        if kind == "basic":
+            user = os.environ.get(auth.get("userEnv", ""), "")
+            password = os.environ.get(auth.get("passwordEnv", ""), "")
+            raw = base64.b64encode(f"{user}:{password}".encode()).decode()
+            return {"Authorization": f"Basic {raw}"}
+        if kind != "none":
+            raise ConfigError(f"destination {self.destination.id}: unknown auth kind {kind!r}")
+        return {}
+
+    def send(self, message: OutboundMessage) -> Receipt:
+        headers = {
+            "Content-Type": message.media_type,
+            "Idempotency-Key": message.message_id,
+            "X-Hub-Message-Id": message.message_id,
+            **message.headers,
+            **self._auth_headers(),
+        }
+        with transport_errors():
+            response = self.client.post(self.url, content=message.body, headers=headers)
+        raise_for_delivery(response)
+        try:
+            answer = response.json() if response.content else {}
+        except ValueError as exc:
+            raise PermanentError(
+                f"{response.status_code}: receiver answered with invalid JSON"
+            ) from exc
+        reference = (
+            answer.get("receiptId") or answer.get("id") if isinstance(answer, dict) else None
+        )
+        detail = {"duplicate": True} if isinstance(answer, dict) and answer.get("duplicate") else {}
+        return Receipt(reference=reference, status_code=response.status_code, detail=detail)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None

@@ -1,0 +1,1 @@
+"""The HTTP API: intake, status, events, operator endpoints, health and metrics."""

@@ -1,0 +1,98 @@
+"""The FastAPI application of one hub process."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from hub import __version__
+from hub.api import metrics
+from hub.api.auth import Authenticator
+from hub.api.problems import (
+    Problem,
+    handle_http_exception,
+    handle_problem,
+    handle_request_validation,
+    problem_response,
+)
+from hub.api.routes import operator, submissions, system
+from hub.bootstrap import HubContext
+from hub.service.intake import Intake
+
+log = structlog.get_logger(__name__)
+
+DESCRIPTION = """Intake of online applications from the municipal portals of the Emscher-Lippe region.
+
+Portals post a submission; the hub validates it, routes it to every system that must receive it,
+maps it to each one's format and delivers it with retries. Errors are `application/problem+json`
+(RFC 9457). Authenticate with `Authorization: Bearer <API key>`.
+"""
+
+
+def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_worker:
+            await run_in_threadpool(hub.start_worker)
+        yield
+        if run_worker:
+            await run_in_threadpool(hub.stop_worker)
+
+    app = FastAPI(
+        title="Emscher-Lippe integration hub",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.intake = Intake(hub)
+    app.state.auth = Authenticator(hub.clients)
+    app.add_exception_handler(Problem, handle_problem)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(RequestValidationError, handle_request_validation)
+    app.include_router(submissions.router)
+    app.include_router(operator.router)
+    app.include_router(system.router)
+
+    @app.middleware("http")
+    async def correlate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("request_failed", path=request.url.path)
+            response = problem_response(Problem("internal-error"), request)
+        finally:
+            structlog.contextvars.unbind_contextvars("correlation_id")
+        metrics.observe_request(request, response.status_code, time.perf_counter() - started)
+        response.headers["X-Correlation-Id"] = correlation_id
+        return response
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                submissions.openapi_components()
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

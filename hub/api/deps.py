@@ -1,0 +1,40 @@
+"""Dependency aliases for route handlers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hub.api.problems import Problem
+from hub.bootstrap import HubContext
+from hub.service.intake import Intake
+from hub.store.clients import ROLE_OPERATOR, ROLE_PORTAL, ApiClient
+
+
+def get_hub(request: Request) -> HubContext:
+    return request.app.state.hub  # type: ignore[no-any-return]
+
+
+def get_intake(request: Request) -> Intake:
+    return request.app.state.intake  # type: ignore[no-any-return]
+
+
+def get_client(request: Request) -> ApiClient:
+    client: ApiClient = request.app.state.auth(request)
+    if ROLE_PORTAL not in client.roles:
+        raise Problem("forbidden", "this API key has no portal role")
+    return client
+
+
+def get_operator(request: Request) -> ApiClient:
+    client: ApiClient = request.app.state.auth(request)
+    if ROLE_OPERATOR not in client.roles:
+        raise Problem("forbidden", "this API key has no operator role")
+    return client
+
+
+Hub = Annotated[HubContext, Depends(get_hub)]
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+PortalClient = Annotated[ApiClient, Depends(get_client)]
+Operator = Annotated[ApiClient, Depends(get_operator)]

@@ -1,0 +1,135 @@
+"""The composition root: builds every part of a hub process from its settings.
+
+``HubContext`` is what the API, the worker, the CLI and the tests share; nothing else reads
+settings or opens connections on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dramatiq
+import structlog
+from dramatiq import Worker
+
+from hub.config import Settings
+from hub.connectors.base import ConnectorContext
+from hub.connectors.pool import ConnectorPool
+from hub.connectors.registry import ConnectorRegistry
+from hub.delivery.broker import declare_deliver, make_broker
+from hub.delivery.deliverer import Deliverer
+from hub.delivery.destinations import DestinationResolver
+from hub.delivery.dispatcher import Dispatcher
+from hub.delivery.limits import DestinationGuards
+from hub.delivery.sweeper import Sweeper
+from hub.domain.retry import RetryPolicy
+from hub.mapping.catalog import MappingCatalog
+from hub.routing.region import Region, load_region
+from hub.routing.router import Router
+from hub.store.clients import ClientStore
+from hub.store.db import Database
+from hub.store.deliveries import DeliveryStore
+from hub.store.submissions import SubmissionStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class HubContext:
+    settings: Settings
+    db: Database
+    region: Region
+    router: Router
+    mappings: MappingCatalog
+    clients: ClientStore
+    submissions: SubmissionStore
+    deliveries: DeliveryStore
+    connectors: ConnectorPool
+    broker: dramatiq.Broker
+    dispatcher: Dispatcher
+    deliverer: Deliverer
+    sweeper: Sweeper
+    guards: DestinationGuards
+    _worker: Worker | None = field(default=None, repr=False)
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.settings.broker_url.startswith("memory:")
+
+    def start_worker(self, threads: int | None = None) -> None:
+        """Run the deliver actor in this process, plus the sweeper."""
+        if self._worker is not None:
+            return
+        self._worker = Worker(
+            self.broker, worker_threads=threads or self.settings.worker_threads, worker_timeout=100
+        )
+        self._worker.start()
+        # An in-process broker lost its messages with the last process: recover them all now.
+        self.sweeper.sweep(stale_after=0 if self.embedded_broker else None)
+        self.sweeper.start()
+        log.info(
+            "worker_started",
+            threads=threads or self.settings.worker_threads,
+            broker=self.broker.__class__.__name__,
+        )
+
+    def stop_worker(self) -> None:
+        self.sweeper.stop()
+        if self._worker is not None:
+            self._worker.stop(timeout=10_000)
+            self._worker = None
+
+    def close(self) -> None:
+        self.stop_worker()
+        self.broker.close()
+        self.connectors.close()
+        self.db.dispose()
+
+
+def build(settings: Settings, *, migrate: bool = False) -> HubContext:
+    db = Database(settings.database_url, pool_size=max(settings.worker_threads + 4, 10))
+    if migrate:
+        db.upgrade()
+    region = load_region(settings.config_dir)
+    mappings = MappingCatalog.load(settings.mappings_dir)
+    clients = ClientStore(db)
+    deliveries = DeliveryStore(db)
+    registry = ConnectorRegistry()
+    connectors = ConnectorPool(registry, ConnectorContext(mappings=mappings))
+    broker = make_broker(settings.broker_url)
+    guards = DestinationGuards()
+    callback_policy = RetryPolicy(
+        initial_seconds=5, max_seconds=600, max_attempts=settings.callback_max_attempts
+    )
+    resolver = DestinationResolver(region, clients, callback_policy)
+    holder: list[Deliverer] = []
+
+    def deliver(delivery_id: str, destination_id: str) -> None:
+        holder[0](delivery_id, destination_id)
+
+    actor = declare_deliver(broker, deliver)
+    dispatcher = Dispatcher(actor)
+    deliverer = Deliverer(deliveries, resolver, connectors, guards, dispatcher)
+    holder.append(deliverer)
+    sweeper = Sweeper(
+        deliveries,
+        dispatcher,
+        interval=settings.sweep_interval_seconds,
+        stale_after=settings.requeue_after_seconds,
+    )
+    return HubContext(
+        settings=settings,
+        db=db,
+        region=region,
+        router=Router(region),
+        mappings=mappings,
+        clients=clients,
+        submissions=SubmissionStore(db),
+        deliveries=deliveries,
+        connectors=connectors,
+        broker=broker,
+        dispatcher=dispatcher,
+        deliverer=deliverer,
+        sweeper=sweeper,
+        guards=guards,
+    )

@@ -1,0 +1,54 @@
+"""Settings of one hub process, read once from ``HUB_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the hub. Each field is the environment variable ``HUB_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", frozen=True, extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'hub.db'}",
+        description="SQLAlchemy URL: sqlite:///path (default, WAL) or postgresql+psycopg://...",
+    )
+    broker_url: str = Field(
+        default="memory://",
+        description="memory:// (in-process broker and worker), redis://host:port/db or amqp://...",
+    )
+    config_dir: Path = Field(
+        default=PROJECT_ROOT / "config" / "emscher-lippe",
+        description="Deployment config: municipalities, services, destinations, routes.",
+    )
+    mappings_dir: Path = Field(
+        default=PROJECT_ROOT / "mappings", description="Folder of the declarative mapping specs."
+    )
+    max_body_bytes: int = Field(
+        default=25 * 1024 * 1024, description="Largest accepted request body."
+    )
+    worker_threads: int = Field(default=8, description="Delivery threads per worker process.")
+    sweep_interval_seconds: float = Field(
+        default=1.0,
+        description="How often the sweeper looks for due deliveries and expired leases.",
+    )
+    requeue_after_seconds: float = Field(
+        default=60.0,
+        description="A due delivery whose broker message has not run after this long is re-enqueued.",
+    )
+    log_level: str = Field(default="INFO")
+    log_format: str = Field(default="json", description="json or console")
+    callback_max_attempts: int = Field(default=10)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings`` and pass them explicitly."""
+    return Settings()

@@ -1,0 +1,123 @@
+"""The connector seam: build a message at intake, send it later, classify what went wrong."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hub.domain.message import OutboundMessage, Receipt
+from hub.domain.retry import RetryPolicy
+from hub.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hub.mapping.catalog import MappingCatalog
+
+
+@dataclass(frozen=True)
+class CircuitSettings:
+    failure_threshold: int = 5
+    open_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One configured receiver: a connector kind plus its settings and policies."""
+
+    id: str
+    name: str
+    connector: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    standard: str | None = None
+    municipality: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    concurrency: int = 8
+    circuit: CircuitSettings = field(default_factory=CircuitSettings)
+
+    @property
+    def timeout_seconds(self) -> float:
+        return float(self.settings.get("timeoutSeconds", 10.0))
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a worker may hold a delivery before another may take it over."""
+        return float(self.settings.get("leaseSeconds", self.timeout_seconds * 2 + 10))
+
+    def setting(self, name: str) -> Any:
+        try:
+            return self.settings[name]
+        except KeyError:
+            raise ConfigError(f"destination {self.id!r} lacks the setting {name!r}") from None
+
+
+@dataclass(frozen=True)
+class SubmissionData:
+    """A submission as connectors see it at intake: the envelope (API field names) plus ids."""
+
+    id: str
+    received_at: datetime
+    envelope: Mapping[str, Any]
+    attachments: tuple[AttachmentData, ...] = ()
+
+    @property
+    def service(self) -> str:
+        return str(self.envelope["service"])
+
+    @property
+    def municipality(self) -> str:
+        return str(self.envelope["municipality"])
+
+
+@dataclass(frozen=True)
+class AttachmentData:
+    file_name: str
+    media_type: str
+    sha256: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ConnectorContext:
+    """What the hub hands every connector: the mapping catalogue and process-wide resources."""
+
+    mappings: MappingCatalog
+
+
+class Connector(ABC):
+    """Base of every connector. Subclasses set ``name`` (the entry-point name) and implement both hooks.
+
+    ``build`` runs at intake inside the request: it maps and validates and raises
+    :class:`~hub.errors.MappingError` naming the payload's JSON pointers; whatever it returns is
+    stored and sent unchanged on every attempt. ``send`` runs in a worker thread and must raise
+    :class:`~hub.errors.TransientError` or :class:`~hub.errors.PermanentError` on failure; any
+    other exception is treated as transient. Connectors are shared between threads.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, destination: Destination, context: ConnectorContext) -> None:
+        self.destination = destination
+        self.context = context
+
+    @abstractmethod
+    def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage: ...
+
+    @abstractmethod
+    def send(self, message: OutboundMessage) -> Receipt: ...
+
+    def close(self) -> None:
+        """Release connections; a no-op unless the connector holds any."""
+
+
+__all__ = [
+    "AttachmentData",
+    "CircuitSettings",
+    "Connector",
+    "ConnectorContext",
+    "Destination",
+    "OutboundMessage",
+    "Receipt",
+    "SubmissionData",
+]

@@ -1,0 +1,43 @@
+"""Status callbacks to a portal: the change as JSON, signed like FIT-Connect callbacks.
+
+The signature is made at send time, so each attempt carries a fresh ``callback-timestamp``
+and a receiver's five-minute window holds for retries too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.http import client_for, raise_for_delivery, transport_errors
+from hub.errors import ConfigError
+from hub.signing import signed_headers
+
+
+class PortalCallbackConnector(Connector):
+    name = "portal-callback"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url = str(self.destination.setting("url"))
+        self.secret = str(self.destination.setting("secret"))
+        self._client: httpx.Client = client_for(self.destination)
+
+    def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
+        raise ConfigError("status callbacks are built by the delivery store, not from a submission")
+
+    def send(self, message: OutboundMessage) -> Receipt:
+        headers = {
+            "Content-Type": message.media_type,
+            "Idempotency-Key": message.message_id,
+            **signed_headers(self.secret, message.body),
+        }
+        with transport_errors():
+            response = self._client.post(self.url, content=message.body, headers=headers)
+        raise_for_delivery(response)
+        return Receipt(reference=None, status_code=response.status_code)
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,43 @@
+"""The dramatiq broker named by ``HUB_BROKER_URL`` and the one actor the hub declares on it.
+
+The broker only carries nudges ("delivery X may be due"); the database holds the truth. So
+dramatiq's Retries middleware is not installed (the retry policy lives in the database), and a lost
+message costs only time: the sweeper re-enqueues whatever is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AgeLimit, ShutdownNotifications, TimeLimit
+
+QUEUE = "hub-deliveries"
+ACTOR = "deliver"
+
+
+def make_broker(url: str) -> dramatiq.Broker:
+    middleware = [AgeLimit(), TimeLimit(time_limit=15 * 60 * 1000), ShutdownNotifications()]
+    if url.startswith("memory:"):
+        broker: dramatiq.Broker = StubBroker(middleware=middleware)
+        broker.emit_after("process_boot")
+    elif url.startswith(("redis:", "rediss:", "unix:")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker = RedisBroker(url=url, middleware=middleware, namespace="hub")  # type: ignore[no-untyped-call]
+    elif url.startswith(("amqp:", "amqps:")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker = RabbitmqBroker(url=url, middleware=middleware)
+    else:
+        raise ValueError(
+            f"unsupported HUB_BROKER_URL {url!r}: use memory://, redis://... or amqp://..."
+        )
+    return broker
+
+
+def declare_deliver(broker: dramatiq.Broker, fn: Callable[[str, str], None]) -> dramatiq.Actor:  # type: ignore[type-arg]
+    """Declare ``deliver(delivery_id, destination_id)`` on ``broker`` without touching the global broker."""
+    decorate = dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, broker=broker)
+    return decorate(fn)

@@ -1,0 +1,1 @@
+"""The hub's domain: submissions, deliveries, their states and policies. Pure code, no I/O."""

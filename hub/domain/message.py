@@ -1,0 +1,31 @@
+"""What a connector builds at intake and sends later, and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A message ready for one destination; stored with the delivery so every retry sends the same bytes.
+
+    ``message_id`` is stable across retries and replays: receivers use it to discard repeats.
+    """
+
+    message_id: str
+    media_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The receiver's acknowledgement of a delivered message."""
+
+    reference: str | None
+    status_code: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"reference": self.reference, "statusCode": self.status_code, **self.detail}

@@ -1,0 +1,72 @@
+"""States of deliveries and submissions, and the kinds of events in a submission's log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class DeliveryState(StrEnum):
+    """Where one delivery (one submission to one destination) stands.
+
+    ``pending`` waits for its first attempt, ``retrying`` for a later one (``next_attempt_at``),
+    ``in_flight`` is leased by a worker until ``lease_expires_at``; ``delivered`` and ``dead`` end it.
+    """
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    RETRYING = "retrying"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (DeliveryState.DELIVERED, DeliveryState.DEAD)
+
+
+WAITING_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
+
+
+class SubmissionStatus(StrEnum):
+    """The portal's view of a submission, derived from its deliveries."""
+
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+def overall_status(states: Iterable[DeliveryState]) -> SubmissionStatus:
+    """Derive the submission's status: delivered when all are, failed once any is dead and all final."""
+    states = list(states)
+    if not states:
+        return SubmissionStatus.ACCEPTED
+    if all(s is DeliveryState.DELIVERED for s in states):
+        return SubmissionStatus.DELIVERED
+    if all(s.is_final for s in states):
+        return SubmissionStatus.FAILED
+    if all(s is DeliveryState.PENDING for s in states):
+        return SubmissionStatus.ACCEPTED
+    return SubmissionStatus.IN_PROGRESS
+
+
+class EventKind(StrEnum):
+    """Entries of a submission's append-only event log."""
+
+    RECEIVED = "received"
+    ROUTED = "routed"
+    ATTEMPT = "attempt"
+    DELIVERED = "delivered"
+    RETRY_SCHEDULED = "retry_scheduled"
+    DEFERRED = "deferred"
+    DEAD = "dead"
+    REPLAYED = "replayed"
+    LEASE_EXPIRED = "lease_expired"
+    STATUS_CHANGED = "status_changed"
+
+
+class DeliveryKind(StrEnum):
+    """What a delivery carries: the application itself, or a status callback to the portal."""
+
+    SUBMISSION = "submission"
+    CALLBACK = "callback"

@@ -1,0 +1,404 @@
+"""The ``hub`` command: run the hub, its workers and the demo; inspect and repair deliveries."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from hub.config import Settings
+
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _hub(migrate: bool = False) -> Any:
+    from hub.bootstrap import build
+    from hub.logging import configure
+
+    settings = _settings()
+    configure(settings.log_level, settings.log_format)
+    return build(settings, migrate=migrate)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="emscher-lippe-hub")
+def main() -> None:
+    """Emscher-Lippe integration hub: accepts portal submissions and delivers them to every destination.
+
+    Configuration comes from HUB_* environment variables (see README): HUB_DATABASE_URL,
+    HUB_BROKER_URL, HUB_CONFIG_DIR, HUB_MAPPINGS_DIR, ...
+    """
+
+
+# -- running -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Run delivery workers in this process (default: only with the in-process broker memory://).",
+)
+def serve(host: str, port: int, worker: bool | None) -> None:
+    """Serve the HTTP API (intake, status, operator endpoints, /docs, /metrics)."""
+    import uvicorn
+
+    from hub.api.app import create_app
+
+    hub = _hub(migrate=True)
+    run_worker = hub.embedded_broker if worker is None else worker
+    app = create_app(hub, run_worker=run_worker)
+    console.print(
+        f"[bold]hub[/] serving on http://{host}:{port}  (docs: /docs, worker in process: {run_worker})"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    hub.close()
+
+
+@main.command()
+@click.option(
+    "--threads", default=None, type=int, help="Delivery threads per process [HUB_WORKER_THREADS]."
+)
+@click.option(
+    "--processes", default=1, show_default=True, type=int, help="Worker processes to fork."
+)
+def worker(threads: int | None, processes: int) -> None:
+    """Run delivery workers on the configured broker (Redis or RabbitMQ), with the sweeper."""
+    settings = _settings()
+    if settings.broker_url.startswith("memory:"):
+        raise click.UsageError(
+            "HUB_BROKER_URL is memory:// (in-process): 'hub serve' runs the worker itself"
+        )
+    children: list[int] = []
+    for _ in range(processes - 1):
+        pid = os.fork()
+        if pid == 0:
+            _run_worker(threads)
+            os._exit(0)
+        children.append(pid)
+    _run_worker(threads)
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+def _run_worker(threads: int | None) -> None:
+    hub = _hub(migrate=False)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    hub.start_worker(threads)
+    stop.wait()
+    hub.close()
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--sim-port",
+    default=8101,
+    show_default=True,
+    type=int,
+    help="Port of the back-office simulator.",
+)
+def demo(port: int, sim_port: int) -> None:
+    """Run the whole hub on its embedded default: SQLite, in-process broker and worker, simulators.
+
+    Creates the demo API key for all municipalities of the region and prints a curl example.
+    """
+    from hub.sim.backoffice import create_backoffice_app
+    from hub.sim.server import ServerThread
+
+    sim = ServerThread(create_backoffice_app(), port=sim_port)
+    sim.start()
+    os.environ.setdefault("HUB_BACKOFFICE_URL", sim.url)
+    hub = _hub(migrate=True)
+    key = os.environ.get("HUB_DEMO_API_KEY", "hub_demo0000_emscher-lippe-demo-key")
+    if hub.clients.authenticate(key) is None:
+        hub.clients.create("demo-portal", ["*"], roles=["portal", "operator"], key=key)
+    hub.close()
+    console.print(
+        f"[bold]back-office simulator[/] on {sim.url}  (received messages: {sim.url}/_sim/messages)"
+    )
+    console.print(f"[bold]demo API key[/] (all 13 municipalities, portal + operator): {key}")
+    console.print(
+        "try:  curl -s -X POST http://127.0.0.1:%d/v1/submissions -H 'Authorization: Bearer %s' "
+        "-H 'Content-Type: application/json' -d @config/emscher-lippe/samples/hundesteuer-anmeldung.json"
+        % (port, key)
+    )
+    ctx = click.get_current_context()
+    ctx.invoke(serve, host="127.0.0.1", port=port, worker=True)
+    sim.stop()
+
+
+# -- database and clients ----------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from hub.store.db import Database
+
+    database = Database(_settings().database_url)
+    database.upgrade(revision)
+    console.print(
+        f"database at {revision}: {database.engine.url.render_as_string(hide_password=True)}"
+    )
+
+
+@main.group()
+def clients() -> None:
+    """API clients (portals and operators)."""
+
+
+@clients.command("create")
+@click.argument("name")
+@click.option(
+    "--municipality",
+    "-m",
+    "municipalities",
+    multiple=True,
+    help="AGS the key may act for (repeat).",
+)
+@click.option("--all-municipalities", is_flag=True, help="Bind the key to every municipality.")
+@click.option("--service", "services", multiple=True, help="Restrict to these services (repeat).")
+@click.option(
+    "--role", "roles", multiple=True, type=click.Choice(["portal", "operator"]), default=["portal"]
+)
+@click.option("--callback-url", default=None, help="URL for signed status callbacks.")
+@click.option(
+    "--callback-secret",
+    default=None,
+    help="Shared secret for callback signatures (generated if omitted).",
+)
+def clients_create(
+    name: str,
+    municipalities: tuple[str, ...],
+    all_municipalities: bool,
+    services: tuple[str, ...],
+    roles: tuple[str, ...],
+    callback_url: str | None,
+    callback_secret: str | None,
+) -> None:
+    """Create an API key; it is printed once and stored only as a hash."""
+    if not municipalities and not all_municipalities:
+        raise click.UsageError("give --municipality AGS (repeatable) or --all-municipalities")
+    hub = _hub(migrate=True)
+    unknown = [m for m in municipalities if m not in hub.region.municipalities]
+    if unknown:
+        raise click.BadParameter(f"unknown AGS {unknown}", param_hint="--municipality")
+    client, key = hub.clients.create(
+        name,
+        ["*"] if all_municipalities else list(municipalities),
+        services=list(services) or None,
+        roles=list(roles),
+        callback_url=callback_url,
+        callback_secret=callback_secret,
+    )
+    hub.close()
+    console.print(f"client [bold]{client.name}[/] ({client.id})")
+    console.print(f"API key (shown once): [bold]{key}[/]")
+    if client.callback_secret:
+        console.print(f"callback secret: {client.callback_secret}")
+
+
+@clients.command("list")
+def clients_list() -> None:
+    """List API clients."""
+    hub = _hub()
+    table = Table("name", "id", "roles", "municipalities", "services", "callback")
+    for c in hub.clients.list():
+        table.add_row(
+            c.name, c.id, ",".join(sorted(c.roles)), ",".join(sorted(c.municipalities)),
+            ",".join(sorted(c.services or [])) or "all", c.callback_url or "",
+        )  # fmt: skip
+    console.print(table)
+    hub.close()
+
+
+# -- inspecting and repairing ------------------------------------------------------------------
+
+
+@main.group()
+def submission() -> None:
+    """Inspect submissions."""
+
+
+@submission.command("show")
+@click.argument("submission_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def submission_show(submission_id: str, as_json: bool) -> None:
+    """A submission's status, deliveries and event log."""
+    hub = _hub()
+    view = hub.submissions.get(submission_id)
+    if view is None:
+        hub.close()
+        raise click.ClickException(f"no submission {submission_id}")
+    events = hub.submissions.events(submission_id)
+    hub.close()
+    if as_json:
+        out = {
+            "id": view.id, "service": view.service, "municipality": view.municipality, "status": view.status,
+            "deliveries": [d.__dict__ for d in view.deliveries], "events": [e.__dict__ for e in events],
+        }  # fmt: skip
+        click.echo(json.dumps(out, default=str, indent=2))
+        return
+    console.print(
+        f"[bold]{view.id}[/] {view.service} for {view.municipality}: [bold]{view.status}[/]"
+    )
+    table = Table("destination", "state", "attempts", "last error", "receipt")
+    for d in view.deliveries:
+        table.add_row(
+            d.destination_id,
+            d.state,
+            str(d.attempts),
+            d.last_error or "",
+            json.dumps(d.receipt or {}),
+        )
+    console.print(table)
+    log = Table("#", "at", "kind", "detail")
+    for e in events:
+        log.add_row(
+            str(e.id),
+            e.at.isoformat(timespec="milliseconds"),
+            e.kind,
+            json.dumps(e.detail, ensure_ascii=False)[:120],
+        )
+    console.print(log)
+
+
+@main.group()
+def deliveries() -> None:
+    """Inspect deliveries and dead letters."""
+
+
+@deliveries.command("list")
+@click.option(
+    "--state", type=click.Choice(["pending", "in_flight", "retrying", "delivered", "dead"])
+)
+@click.option("--destination")
+@click.option("--municipality")
+@click.option("--limit", default=50, show_default=True)
+def deliveries_list(
+    state: str | None, destination: str | None, municipality: str | None, limit: int
+) -> None:
+    """List deliveries, newest first (e.g. --state dead for dead letters)."""
+    hub = _hub()
+    rows = hub.deliveries.list(
+        state=state, destination=destination, municipality=municipality, limit=limit
+    )
+    hub.close()
+    table = Table("delivery", "submission", "destination", "state", "attempts", "last error")
+    for r in rows:
+        table.add_row(
+            r.id,
+            r.submission_id,
+            r.destination_id,
+            r.state,
+            str(r.attempts),
+            (r.last_error or "")[:60],
+        )
+    console.print(table)
+    console.print(f"{len(rows)} shown")
+
+
+@main.command("destinations")
+def destinations_cmd() -> None:
+    """Backlog per destination: deliveries by state."""
+    hub = _hub()
+    counts = hub.deliveries.counts()
+    hub.close()
+    states = ["pending", "retrying", "in_flight", "delivered", "dead"]
+    table = Table("destination", *states)
+    for dest in sorted({d for d, _ in counts}):
+        table.add_row(dest, *(str(counts.get((dest, s), 0)) for s in states))
+    console.print(table)
+
+
+def _when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give a timezone, e.g. 2026-11-24T10:00:00+01:00")
+    return parsed
+
+
+@main.command()
+@click.argument("delivery_ids", nargs=-1)
+@click.option("--destination", help="Replay all dead deliveries of this destination.")
+@click.option("--since", help="Only deliveries that died at or after this ISO time.")
+@click.option("--until", help="Only deliveries that died before this ISO time.")
+@click.option(
+    "--actor", default=lambda: f"cli:{os.environ.get('USER', 'operator')}", show_default="cli:$USER"
+)
+def replay(
+    delivery_ids: tuple[str, ...],
+    destination: str | None,
+    since: str | None,
+    until: str | None,
+    actor: str,
+) -> None:
+    """Replay dead deliveries: by id, or in bulk by destination and time range.
+
+    With an external broker the replayed deliveries are picked up by the running workers.
+    """
+    from hub.service.operations import replay as do_replay
+
+    if not delivery_ids and not destination:
+        raise click.UsageError("give delivery ids or --destination")
+    hub = _hub()
+    with console.status("replaying dead deliveries..."):
+        replayed = do_replay(
+            hub,
+            ids=list(delivery_ids) or None,
+            destination=destination,
+            since=_when(since),
+            until=_when(until),
+            actor=actor,
+        )
+    if hub.embedded_broker and replayed:
+        console.print(
+            "[yellow]in-process broker: the running 'hub serve' picks these up with its sweeper[/]"
+        )
+    hub.close()
+    console.print(f"replayed {len(replayed)} deliveries")
+    for d in replayed:
+        console.print(f"  {d}")
+
+
+# -- simulators --------------------------------------------------------------------------------
+
+
+@main.group()
+def sim() -> None:
+    """Simulators of the target systems, as real servers."""
+
+
+@sim.command("backoffice")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8101, show_default=True, type=int)
+@click.option("--token", default=None, help="Require this bearer token.")
+def sim_backoffice(host: str, port: int, token: str | None) -> None:
+    """A municipal back-office REST system that records messages and injects faults on request."""
+    from hub.sim.server import run_backoffice
+
+    run_backoffice(host, port, token)

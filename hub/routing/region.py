@@ -1,0 +1,174 @@
+"""Loading a deployment's region config (``region.yaml``): municipalities, services, destinations, routes.
+
+Destination templates are expanded once per municipality (``{slug}``, ``{ags}``, ``{name}``), and
+``${VAR:-default}`` in strings is taken from the environment at load time, so one config serves
+the demo (simulators on fixed ports), tests (simulators on random ports) and production.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hub.connectors.base import CircuitSettings, Destination
+from hub.domain.retry import RetryPolicy
+from hub.errors import ConfigError
+from hub.routing.forms import FormSchema
+
+_ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Municipality:
+    ags: str
+    ars: str
+    slug: str
+    name: str
+    kind: str
+    postal_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    form: FormSchema | None
+    leika: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    service: str
+    municipality: str
+    destinations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    municipalities: dict[str, Municipality]
+    services: dict[str, Service]
+    destinations: dict[str, Destination]
+    routes: dict[tuple[str, str], Route]
+
+
+def _expand_env(value: Any) -> Any:
+    if isinstance(value, str):
+        return _ENV.sub(lambda m: os.environ.get(m.group(1)) or (m.group(2) or ""), value)
+    if isinstance(value, dict):
+        return {k: _expand_env(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v) for v in value]
+    return value
+
+
+def _fill(value: Any, m: Municipality) -> Any:
+    if isinstance(value, str):
+        return value.replace("{slug}", m.slug).replace("{ags}", m.ags).replace("{name}", m.name)
+    if isinstance(value, dict):
+        return {k: _fill(v, m) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, m) for v in value]
+    return value
+
+
+def retry_policy(raw: dict[str, Any] | None) -> RetryPolicy:
+    raw = raw or {}
+    return RetryPolicy(
+        initial_seconds=float(raw.get("initialSeconds", 2.0)),
+        multiplier=float(raw.get("multiplier", 2.0)),
+        max_seconds=float(raw.get("maxSeconds", 600.0)),
+        jitter=float(raw.get("jitter", 0.2)),
+        max_attempts=int(raw.get("maxAttempts", 12)),
+        max_age_seconds=float(raw.get("maxAgeSeconds", 48 * 3600)),
+    )
+
+
+def destination_from(raw: dict[str, Any], municipality: str | None = None) -> Destination:
+    try:
+        circuit = raw.get("circuit") or {}
+        return Destination(
+            id=str(raw["id"]),
+            name=str(raw.get("name", raw["id"])),
+            connector=str(raw["connector"]),
+            settings=dict(raw.get("settings") or {}),
+            standard=raw.get("standard"),
+            municipality=municipality or raw.get("municipality"),
+            retry=retry_policy(raw.get("retry")),
+            concurrency=int(raw.get("concurrency", 8)),
+            circuit=CircuitSettings(
+                failure_threshold=int(circuit.get("failureThreshold", 5)),
+                open_seconds=float(circuit.get("openSeconds", 30.0)),
+            ),
+        )
+    except KeyError as exc:
+        raise ConfigError(f"destination {raw.get('id', '?')!r} lacks {exc.args[0]!r}") from exc
+
+
+def load_region(directory: Path) -> Region:
+    path = directory / "region.yaml"
+    try:
+        raw = _expand_env(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    munis = {
+        str(m["ags"]): Municipality(
+            ags=str(m["ags"]),
+            ars=str(m.get("ars", "")),
+            slug=str(m["slug"]),
+            name=str(m["name"]),
+            kind=str(m.get("kind", "")),
+            postal_codes=tuple(str(p) for p in m.get("postalCodes", [])),
+        )
+        for m in raw.get("municipalities", [])
+    }
+    services = {
+        str(s["id"]): Service(
+            id=str(s["id"]),
+            name=str(s.get("name", s["id"])),
+            form=FormSchema.load(directory / s["form"]) if s.get("form") else None,
+            leika=s.get("leika"),
+        )
+        for s in raw.get("services", [])
+    }
+    destinations: dict[str, Destination] = {}
+    for template in raw.get("destinationTemplates", []):
+        for m in munis.values():
+            d = destination_from(_fill(template, m), municipality=m.ags)
+            destinations[d.id] = d
+    for entry in raw.get("destinations", []):
+        d = destination_from(entry)
+        destinations[d.id] = d
+    routes: dict[tuple[str, str], Route] = {}
+    for entry in raw.get("routes", []):
+        service = str(entry["service"])
+        if service not in services:
+            raise ConfigError(f"{path}: route for unknown service {service!r}")
+        which = entry.get("municipalities", "all")
+        agss = list(munis) if which == "all" else [str(a) for a in which]
+        for ags in agss:
+            if ags not in munis:
+                raise ConfigError(f"{path}: route of {service!r} names unknown municipality {ags}")
+            ids = tuple(_fill(list(entry["destinations"]), munis[ags]))
+            for dest_id in ids:
+                if dest_id not in destinations:
+                    raise ConfigError(
+                        f"{path}: route of {service!r} for {ags} names unknown destination {dest_id!r}"
+                    )
+            existing = routes.get((service, ags))
+            merged = tuple(dict.fromkeys((existing.destinations if existing else ()) + ids))
+            routes[(service, ags)] = Route(service, ags, merged)
+    return Region(
+        id=str(raw.get("region", directory.name)),
+        name=str(raw.get("name", directory.name)),
+        municipalities=munis,
+        services=services,
+        destinations=destinations,
+        routes=routes,
+    )

@@ -1,0 +1,567 @@
+"""Deliveries: leasing, settling attempts, the retry schedule, dead letters and replay.
+
+Every transition is one transaction that updates the delivery, re-derives its submission's
+status, appends events and, for portals that asked for them, queues a status callback (an
+outbox row in the same table, delivered by the same machinery). Lock order is always
+submission row first, then delivery rows, so concurrent workers never deadlock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from hub.domain.states import DeliveryKind, DeliveryState, EventKind, overall_status
+from hub.store.db import Database
+from hub.store.submissions import insert_events
+from hub.store.tables import api_client, delivery, submission
+from hub.store.types import utcnow
+
+S = DeliveryState
+_WAITING = (S.PENDING.value, S.RETRYING.value)
+LEASE_EARLY_GRACE = timedelta(milliseconds=50)
+
+
+@dataclass(frozen=True)
+class LeasedDelivery:
+    id: str
+    submission_id: str
+    client_id: str
+    destination_id: str
+    kind: str
+    message_id: str
+    attempts: int
+    queued_at: datetime
+    media_type: str
+    headers: dict[str, str]
+    payload: bytes
+    owner: str
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What happened on one try, for the event log and metrics."""
+
+    started_at: datetime
+    duration_ms: float
+    outcome: str  # ok | transient | permanent
+    status_code: int | None = None
+    error: str | None = None
+    response_excerpt: str | None = None
+
+    def detail(self, d: LeasedDelivery) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "destination": d.destination_id,
+            "attempt": d.attempts,
+            "outcome": self.outcome,
+            "startedAt": self.started_at.isoformat(),
+            "durationMs": round(self.duration_ms, 1),
+        }
+        if self.status_code is not None:
+            out["statusCode"] = self.status_code
+        if self.error:
+            out["error"] = self.error
+        if self.response_excerpt:
+            out["responseExcerpt"] = self.response_excerpt
+        return out
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The outcome of settling an attempt: whether we still held the lease, and callbacks to nudge."""
+
+    applied: bool
+    status: str | None = None
+    callbacks: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: str
+    submission_id: str
+    destination_id: str
+    kind: str
+    state: str
+    attempts: int
+    municipality: str
+    service: str
+    created_at: datetime
+    next_attempt_at: datetime | None
+    last_error: str | None
+    last_status_code: int | None
+    dead_at: datetime | None
+    delivered_at: datetime | None
+
+
+class _CallbackTargets:
+    """Which clients want status callbacks, cached briefly (it is read on every transition)."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._cache: dict[str, tuple[bool, float]] = {}
+        self._lock = threading.Lock()
+
+    def wants(self, conn: Connection, client_id: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(client_id)
+        if hit and hit[1] > now:
+            return hit[0]
+        url = conn.execute(
+            select(api_client.c.callback_url).where(api_client.c.id == client_id)
+        ).scalar()
+        with self._lock:
+            self._cache[client_id] = (bool(url), now + self.ttl)
+        return bool(url)
+
+
+def callback_destination(client_id: str) -> str:
+    return f"portal-callback:{client_id}"
+
+
+class DeliveryStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._callbacks = _CallbackTargets()
+
+    # -- the worker's side -------------------------------------------------------------------
+
+    def lease(self, delivery_id: str, owner: str, lease_seconds: float) -> LeasedDelivery | None:
+        """Take the delivery if it is due (or its previous lease expired); count the attempt."""
+        now = utcnow()
+        # A delayed broker message may arrive a hair before its time: don't make it wait a sweep.
+        due_by = now + LEASE_EARLY_GRACE
+        stmt = (
+            update(delivery)
+            .where(
+                delivery.c.id == delivery_id,
+                or_(
+                    and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= due_by),
+                    and_(delivery.c.state == S.IN_FLIGHT.value, delivery.c.lease_expires_at < now),
+                ),
+            )
+            .values(
+                state=S.IN_FLIGHT.value,
+                attempts=delivery.c.attempts + 1,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                updated_at=now,
+            )
+            .returning(
+                delivery.c.id,
+                delivery.c.submission_id,
+                delivery.c.client_id,
+                delivery.c.destination_id,
+                delivery.c.kind,
+                delivery.c.message_id,
+                delivery.c.attempts,
+                delivery.c.queued_at,
+                delivery.c.media_type,
+                delivery.c.headers,
+                delivery.c.payload,
+            )  # fmt: skip
+        )
+        with self.db.write() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        return LeasedDelivery(**row._mapping, owner=owner)
+
+    def delivered(self, d: LeasedDelivery, attempt: Attempt, receipt: dict[str, Any]) -> Settled:
+        now = utcnow()
+        return self._settle(
+            d,
+            S.DELIVERED,
+            {
+                "delivered_at": now,
+                "receipt": receipt,
+                "last_error": None,
+                "last_status_code": attempt.status_code,
+            },
+            [(EventKind.DELIVERED, {"destination": d.destination_id, "receipt": receipt})],
+            attempt,
+            now,
+        )
+
+    def retry_at(self, d: LeasedDelivery, attempt: Attempt, at: datetime) -> Settled:
+        now = utcnow()
+        return self._settle(
+            d,
+            S.RETRYING,
+            {
+                "next_attempt_at": at,
+                "enqueued_at": at,
+                "last_error": attempt.error,
+                "last_status_code": attempt.status_code,
+            },
+            [
+                (
+                    EventKind.RETRY_SCHEDULED,
+                    {"destination": d.destination_id, "nextAttemptAt": at.isoformat()},
+                )
+            ],
+            attempt,
+            now,
+        )
+
+    def dead(self, d: LeasedDelivery, attempt: Attempt, reason: str) -> Settled:
+        now = utcnow()
+        return self._settle(
+            d,
+            S.DEAD,
+            {
+                "dead_at": now,
+                "next_attempt_at": None,
+                "last_error": reason,
+                "last_status_code": attempt.status_code,
+            },
+            [
+                (
+                    EventKind.DEAD,
+                    {"destination": d.destination_id, "reason": reason, "attempts": d.attempts},
+                )
+            ],
+            attempt,
+            now,
+        )
+
+    def release(self, d: LeasedDelivery, at: datetime) -> bool:
+        """Give a leased delivery back without counting the attempt (the worker did not send it)."""
+        with self.db.write() as conn:
+            res = conn.execute(
+                update(delivery)
+                .where(
+                    delivery.c.id == d.id,
+                    delivery.c.lease_owner == d.owner,
+                    delivery.c.state == S.IN_FLIGHT.value,
+                )
+                .values(
+                    state=S.PENDING.value if d.attempts <= 1 else S.RETRYING.value,
+                    attempts=delivery.c.attempts - 1,
+                    next_attempt_at=at,
+                    enqueued_at=at,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    updated_at=utcnow(),
+                )
+            )
+        return bool(res.rowcount)
+
+    def _settle(
+        self,
+        d: LeasedDelivery,
+        state: DeliveryState,
+        values: dict[str, Any],
+        events: list[tuple[EventKind, dict[str, Any]]],
+        attempt: Attempt,
+        now: datetime,
+    ) -> Settled:
+        with self.db.write() as conn:
+            is_submission = d.kind == DeliveryKind.SUBMISSION.value
+            head = self._lock_submission(conn, d.submission_id) if is_submission else None
+            res = conn.execute(
+                update(delivery)
+                .where(
+                    delivery.c.id == d.id,
+                    delivery.c.lease_owner == d.owner,
+                    delivery.c.state == S.IN_FLIGHT.value,
+                )
+                .values(
+                    state=state.value,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    updated_at=now,
+                    **values,
+                )
+            )
+            if not res.rowcount:
+                return Settled(applied=False)  # another worker took the expired lease over
+            rows = [self._event(d.submission_id, d.id, EventKind.ATTEMPT, now, attempt.detail(d))]
+            rows += [
+                self._event(d.submission_id, d.id, kind, now, detail) for kind, detail in events
+            ]
+            status = None
+            callbacks: list[tuple[str, str]] = []
+            if head is not None:
+                status, changed = self._derive_status(
+                    conn, d.submission_id, head, {d.id: state}, now
+                )
+                if changed:
+                    rows.append(
+                        self._event(
+                            d.submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}
+                        )
+                    )
+                callbacks = self._queue_callback(
+                    conn, d.client_id, d.submission_id, now,
+                    {"status": status, "destination": d.destination_id, "deliveryState": state.value,
+                     "attempts": d.attempts, "reason": values.get("last_error")},
+                )  # fmt: skip
+            insert_events(conn, rows)
+        return Settled(applied=True, status=status, callbacks=callbacks)
+
+    # -- shared pieces -----------------------------------------------------------------------
+
+    @staticmethod
+    def _event(
+        submission_id: str,
+        delivery_id: str | None,
+        kind: EventKind,
+        at: datetime,
+        detail: dict[str, Any],
+    ) -> dict[str, Any]:
+        return {
+            "submission_id": submission_id,
+            "delivery_id": delivery_id,
+            "kind": kind.value,
+            "at": at,
+            "detail": detail,
+        }
+
+    @staticmethod
+    def _lock_submission(conn: Connection, submission_id: str) -> Any:
+        return conn.execute(
+            select(submission.c.status, submission.c.delivery_count)
+            .where(submission.c.id == submission_id)
+            .with_for_update()
+        ).one()
+
+    @staticmethod
+    def _derive_status(
+        conn: Connection,
+        submission_id: str,
+        head: Any,
+        known: dict[str, DeliveryState],
+        now: datetime,
+    ) -> tuple[str, bool]:
+        if head.delivery_count == len(known):
+            states = list(known.values())
+        else:
+            rows = conn.execute(
+                select(delivery.c.state).where(
+                    delivery.c.submission_id == submission_id,
+                    delivery.c.kind == DeliveryKind.SUBMISSION.value,
+                )
+            ).scalars()
+            states = [S(s) for s in rows]
+        status = overall_status(states).value
+        if status == head.status:
+            return status, False
+        conn.execute(
+            update(submission)
+            .where(submission.c.id == submission_id)
+            .values(status=status, updated_at=now)
+        )
+        return status, True
+
+    def _queue_callback(
+        self,
+        conn: Connection,
+        client_id: str,
+        submission_id: str,
+        now: datetime,
+        change: dict[str, Any],
+    ) -> list[tuple[str, str]]:
+        if not self._callbacks.wants(conn, client_id):
+            return []
+        callback_id = str(uuid.uuid4())
+        body = {
+            "type": "submission.status-changed",
+            "submissionId": submission_id,
+            "changedAt": now.isoformat(),
+            **change,
+        }
+        conn.execute(
+            insert(delivery).values(
+                id=callback_id,
+                submission_id=submission_id,
+                client_id=client_id,
+                destination_id=callback_destination(client_id),
+                kind=DeliveryKind.CALLBACK.value,
+                message_id=callback_id,
+                state=S.PENDING.value,
+                attempts=0,
+                created_at=now,
+                queued_at=now,
+                next_attempt_at=now,
+                enqueued_at=now,
+                updated_at=now,
+                media_type="application/json",
+                headers={},
+                payload=orjson.dumps(body),
+            )
+        )
+        return [(callback_id, callback_destination(client_id))]
+
+    # -- the sweeper's side ------------------------------------------------------------------
+
+    def claim_due(self, *, stale_after: float, limit: int = 500) -> list[tuple[str, str]]:
+        """Due deliveries whose broker message may be lost, and expired leases: mark them re-enqueued."""
+        now = utcnow()
+        stale = now - timedelta(seconds=stale_after)
+        never_or_stale = or_(delivery.c.enqueued_at.is_(None), delivery.c.enqueued_at <= stale)
+        due = or_(
+            and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= now, never_or_stale),
+            and_(
+                delivery.c.state == S.IN_FLIGHT.value,
+                delivery.c.lease_expires_at < now,
+                or_(never_or_stale, delivery.c.enqueued_at < delivery.c.lease_expires_at),
+            ),
+        )
+        with self.db.write() as conn:
+            query = (
+                select(delivery.c.id, delivery.c.destination_id)
+                .where(due)
+                .order_by(delivery.c.next_attempt_at)
+                .limit(limit)
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            claimed = [(r.id, r.destination_id) for r in conn.execute(query)]
+            if claimed:
+                ids = [c[0] for c in claimed]
+                conn.execute(update(delivery).where(delivery.c.id.in_(ids)).values(enqueued_at=now))
+        return claimed
+
+    def defer(self, delivery_id: str, at: datetime) -> bool:
+        """Move a waiting delivery's next attempt to ``at`` without spending an attempt."""
+        with self.db.write() as conn:
+            res = conn.execute(
+                update(delivery)
+                .where(delivery.c.id == delivery_id, delivery.c.state.in_(_WAITING))
+                .values(next_attempt_at=at, enqueued_at=at, updated_at=utcnow())
+            )
+        return bool(res.rowcount)
+
+    # -- the operator's side -----------------------------------------------------------------
+
+    def replay(
+        self,
+        *,
+        ids: Sequence[str] | None = None,
+        destination: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        municipalities: Sequence[str] | None = None,
+        actor: str = "operator",
+    ) -> list[tuple[str, str]]:
+        """Make dead deliveries pending again; returns the (delivery, destination) pairs to enqueue."""
+        now = utcnow()
+        query = (
+            select(
+                delivery.c.id,
+                delivery.c.submission_id,
+                delivery.c.client_id,
+                delivery.c.destination_id,
+            )
+            .join(submission, submission.c.id == delivery.c.submission_id)
+            .where(
+                delivery.c.state == S.DEAD.value, delivery.c.kind == DeliveryKind.SUBMISSION.value
+            )
+        )
+        if ids is not None:
+            query = query.where(delivery.c.id.in_(list(ids)))
+        if destination is not None:
+            query = query.where(delivery.c.destination_id == destination)
+        if since is not None:
+            query = query.where(delivery.c.dead_at >= since)
+        if until is not None:
+            query = query.where(delivery.c.dead_at < until)
+        if municipalities is not None:
+            query = query.where(submission.c.municipality.in_(list(municipalities)))
+        replayed: list[tuple[str, str]] = []
+        with self.db.write() as conn:
+            targets = conn.execute(query.order_by(delivery.c.submission_id)).all()
+            by_submission: dict[str, list[Any]] = {}
+            for t in targets:
+                by_submission.setdefault(t.submission_id, []).append(t)
+            for submission_id, group in by_submission.items():
+                head = self._lock_submission(conn, submission_id)
+                ids_here = [t.id for t in group]
+                conn.execute(
+                    update(delivery)
+                    .where(delivery.c.id.in_(ids_here), delivery.c.state == S.DEAD.value)
+                    .values(
+                        state=S.PENDING.value,
+                        attempts=0,
+                        queued_at=now,
+                        next_attempt_at=now,
+                        enqueued_at=now,
+                        dead_at=None,
+                        updated_at=now,
+                    )  # fmt: skip
+                )
+                events = [
+                    self._event(
+                        submission_id,
+                        t.id,
+                        EventKind.REPLAYED,
+                        now,
+                        {"destination": t.destination_id, "by": actor},
+                    )
+                    for t in group
+                ]
+                status, changed = self._derive_status(conn, submission_id, head, {}, now)
+                if changed:
+                    events.append(
+                        self._event(
+                            submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}
+                        )
+                    )
+                insert_events(conn, events)
+                for t in group:
+                    replayed += self._queue_callback(
+                        conn, t.client_id, submission_id, now,
+                        {"status": status, "destination": t.destination_id, "deliveryState": S.PENDING.value,
+                         "attempts": 0, "reason": None},
+                    )  # fmt: skip
+                replayed += [(t.id, t.destination_id) for t in group]
+        return replayed
+
+    def list(
+        self,
+        *,
+        state: str | None = None,
+        destination: str | None = None,
+        municipality: str | None = None,
+        service: str | None = None,
+        kind: str | None = DeliveryKind.SUBMISSION.value,
+        limit: int = 100,
+    ) -> list[DeliveryRow]:
+        query = select(
+            delivery.c.id, delivery.c.submission_id, delivery.c.destination_id, delivery.c.kind,
+            delivery.c.state, delivery.c.attempts, submission.c.municipality, submission.c.service,
+            delivery.c.created_at, delivery.c.next_attempt_at, delivery.c.last_error,
+            delivery.c.last_status_code, delivery.c.dead_at, delivery.c.delivered_at,
+        ).join(submission, submission.c.id == delivery.c.submission_id)  # fmt: skip
+        if state:
+            query = query.where(delivery.c.state == state)
+        if destination:
+            query = query.where(delivery.c.destination_id == destination)
+        if municipality:
+            query = query.where(submission.c.municipality == municipality)
+        if service:
+            query = query.where(submission.c.service == service)
+        if kind:
+            query = query.where(delivery.c.kind == kind)
+        with self.db.read() as conn:
+            rows = conn.execute(query.order_by(delivery.c.created_at.desc()).limit(limit)).all()
+        return [DeliveryRow(**r._mapping) for r in rows]
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """(destination, state) -> number of deliveries: the backlog view."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(delivery.c.destination_id, delivery.c.state, func.count()).group_by(
+                    delivery.c.destination_id, delivery.c.state
+                )
+            ).all()
+        return {(r[0], r[1]): int(r[2]) for r in rows}

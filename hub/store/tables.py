@@ -1,0 +1,135 @@
+"""The schema. Alembic migrations in ``hub/store/migrations`` create exactly these tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from hub.store.types import Json, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+BigId = BigInteger().with_variant(
+    Integer(), "sqlite"
+)  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+api_client = Table(
+    "api_client",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("municipalities", Json, nullable=False),
+    Column("services", Json, nullable=True),
+    Column("roles", Json, nullable=False),
+    Column("callback_url", Text, nullable=True),
+    Column("callback_secret", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+submission = Table(
+    "submission",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("client_id", String(36), ForeignKey("api_client.id"), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("municipality", String(8), nullable=False),
+    Column("portal_reference", String(100), nullable=True),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("delivery_count", Integer, nullable=False),
+    Column("envelope", Json, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("client_id", "idempotency_key"),
+    Index(None, "municipality", "received_at"),
+    Index(None, "service", "received_at"),
+)
+
+attachment = Table(
+    "attachment",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("submission_id", String(36), ForeignKey("submission.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("media_type", String(127), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+delivery = Table(
+    "delivery",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("submission_id", String(36), ForeignKey("submission.id"), nullable=False, index=True),
+    Column("client_id", String(36), nullable=False),
+    Column("destination_id", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("queued_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("enqueued_at", UtcDateTime, nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("dead_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("receipt", Json, nullable=True),
+    Column("media_type", String(127), nullable=False),
+    Column("headers", Json, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Index(None, "state", "next_attempt_at"),
+    Index(None, "destination_id", "state"),
+)
+
+event = Table(
+    "event",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("submission_id", String(36), nullable=False, index=True),
+    Column("delivery_id", String(36), nullable=True),
+    Column("kind", String(30), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("detail", Json, nullable=False),
+)
+
+destination_state = Table(
+    "destination_state",
+    metadata,
+    Column("destination_id", String(100), primary_key=True),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("paused_at", UtcDateTime, nullable=True),
+    Column("paused_by", String(100), nullable=True),
+    Column("circuit_state", String(20), nullable=False, default="closed"),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Declarative mapping specs (``<service>.<standard>.yaml``) and the functions they call."""

@@ -1,0 +1,159 @@
+"""Fixtures: real databases (SQLite and PostgreSQL), real Redis, the simulator and the hub as real servers.
+
+PostgreSQL and Redis are required: a test that needs one fails (it does not skip) when the
+service is missing, so a green run always means the real thing was exercised.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+from hub.bootstrap import HubContext, build
+from hub.config import PROJECT_ROOT, Settings
+from hub.sim.backoffice import create_backoffice_app
+from hub.sim.server import ServerThread
+from hub.store.db import Database, normalise_url
+from hub.store.tables import metadata
+from tests.support.region import GLADBECK, HERTEN, write_region
+
+POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = normalise_url(POSTGRES_URL)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL is required at {POSTGRES_URL} (HUB_TEST_POSTGRES_URL): {exc}")
+    finally:
+        engine.dispose()
+    db = Database(url)
+    db.downgrade("base")
+    with db.write() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.upgrade()
+    db.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is required at {REDIS_URL} (HUB_TEST_REDIS_URL): {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in reversed(metadata.sorted_tables))
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes this runs twice: on SQLite (a fresh file) and on PostgreSQL (truncated)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hub.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    _truncate(url)
+    yield url
+
+
+@pytest.fixture(scope="session")
+def backoffice() -> Iterator[ServerThread]:
+    with ServerThread(create_backoffice_app()) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(backoffice: ServerThread) -> Iterator[httpx.Client]:
+    """A client for the simulator's control API, with messages and faults cleared before the test."""
+    with httpx.Client(base_url=backoffice.url, timeout=10) as client:
+        client.delete("/_sim/faults")
+        client.delete("/_sim/messages")
+        yield client
+        client.delete("/_sim/faults")
+
+
+@pytest.fixture
+def region_dir(tmp_path: Path, backoffice: ServerThread) -> Path:
+    return write_region(tmp_path / "region", backoffice.url)
+
+
+def make_settings(database_url: str, region_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "broker_url": "memory://",
+        "config_dir": region_dir,
+        "mappings_dir": PROJECT_ROOT / "mappings",
+        "sweep_interval_seconds": 0.2,
+        "requeue_after_seconds": 2.0,
+        "worker_threads": 4,
+        "log_format": "console",
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class RunningHub:
+    """The hub served over real HTTP, with the context for direct inspection."""
+
+    ctx: HubContext
+    server: ServerThread
+    api: httpx.Client
+    gladbeck_key: str
+    herten_key: str
+    operator_key: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def client(self, key: str) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+
+def start_hub(settings: Settings, *, run_worker: bool = True) -> RunningHub:
+    from hub.api.app import create_app
+
+    ctx = build(settings, migrate=True)
+    _, gladbeck = ctx.clients.create("portal-gladbeck", [GLADBECK])
+    _, herten = ctx.clients.create("portal-herten", [HERTEN])
+    _, operator = ctx.clients.create("ops-kreis", ["*"], roles=["operator"])
+    server = ServerThread(create_app(ctx, run_worker=run_worker)).start()
+    api = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {gladbeck}"}, timeout=30)
+    return RunningHub(ctx, server, api, gladbeck, herten, operator)
+
+
+def stop_hub(running: RunningHub) -> None:
+    running.api.close()
+    running.server.stop()
+    running.ctx.close()
+
+
+@pytest.fixture
+def hub(database_url: str, region_dir: Path, sim: httpx.Client) -> Iterator[RunningHub]:
+    running = start_hub(make_settings(database_url, region_dir))
+    yield running
+    stop_hub(running)
