@@ -60,9 +60,7 @@ class HubContext:
         """Run the deliver actor in this process, plus the sweeper."""
         if self._worker is not None:
             return
-        self._worker = Worker(
-            self.broker, worker_threads=threads or self.settings.worker_threads, worker_timeout=100
-        )
+        self._worker = Worker(self.broker, worker_threads=threads or self.settings.worker_threads, worker_timeout=100)
         self._worker.start()
         # An in-process broker lost its messages with the last process: recover them all now.
         self.sweeper.sweep(stale_after=0 if self.embedded_broker else None)
@@ -81,6 +79,7 @@ class HubContext:
 
     def close(self) -> None:
         self.stop_worker()
+        self.dispatcher.close()
         self.broker.close()
         self.connectors.close()
         self.db.dispose()
@@ -98,14 +97,12 @@ def build(settings: Settings, *, migrate: bool = False) -> HubContext:
     connectors = ConnectorPool(registry, ConnectorContext(mappings=mappings))
     broker = make_broker(settings.broker_url)
     guards = DestinationGuards()
-    callback_policy = RetryPolicy(
-        initial_seconds=5, max_seconds=600, max_attempts=settings.callback_max_attempts
-    )
+    callback_policy = RetryPolicy(initial_seconds=5, max_seconds=600, max_attempts=settings.callback_max_attempts)
     resolver = DestinationResolver(region, clients, callback_policy)
     holder: list[Deliverer] = []
 
-    def deliver(delivery_id: str, destination_id: str) -> None:
-        holder[0](delivery_id, destination_id)
+    def deliver(delivery_ids: list[str], destination_id: str) -> None:
+        holder[0](delivery_ids, destination_id)
 
     actor = declare_deliver(broker, deliver)
     dispatcher = Dispatcher(actor)

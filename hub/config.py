@@ -31,9 +31,7 @@ class Settings(BaseSettings):
     mappings_dir: Path = Field(
         default=PROJECT_ROOT / "mappings", description="Folder of the declarative mapping specs."
     )
-    max_body_bytes: int = Field(
-        default=25 * 1024 * 1024, description="Largest accepted request body."
-    )
+    max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest accepted request body.")
     worker_threads: int = Field(default=8, description="Delivery threads per worker process.")
     sweep_interval_seconds: float = Field(
         default=1.0,

@@ -35,7 +35,7 @@ def postgres_url() -> str:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.fail(f"PostgreSQL is required at {POSTGRES_URL} (HUB_TEST_POSTGRES_URL): {exc}")
     finally:
         engine.dispose()

@@ -67,9 +67,7 @@ class RestConnector(Connector):
                 }
                 for a in submission.attachments
             ]
-        return OutboundMessage(
-            message_id=message_id, media_type=MEDIA_TYPE, body=orjson.dumps(document)
-        )
+        return OutboundMessage(message_id=message_id, media_type=MEDIA_TYPE, body=orjson.dumps(document))
 
     def _auth_headers(self) -> dict[str, str]:
         auth = self.destination.settings.get("auth") or {}
@@ -100,12 +98,8 @@ class RestConnector(Connector):
         try:
             answer = response.json() if response.content else {}
         except ValueError as exc:
-            raise PermanentError(
-                f"{response.status_code}: receiver answered with invalid JSON"
-            ) from exc
-        reference = (
-            answer.get("receiptId") or answer.get("id") if isinstance(answer, dict) else None
-        )
+            raise PermanentError(f"{response.status_code}: receiver answered with invalid JSON") from exc
+        reference = answer.get("receiptId") or answer.get("id") if isinstance(answer, dict) else None
         detail = {"duplicate": True} if isinstance(answer, dict) and answer.get("duplicate") else {}
         return Receipt(reference=reference, status_code=response.status_code, detail=detail)
 

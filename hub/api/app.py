@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,8 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hub import __version__
-from hub.api import metrics
 from hub.api.auth import Authenticator
+from hub.api.middleware import CorrelationMiddleware
 from hub.api.problems import (
     Problem,
     handle_http_exception,
@@ -65,32 +63,18 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     app.include_router(operator.router)
     app.include_router(system.router)
 
-    @app.middleware("http")
-    async def correlate(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        correlation_id = request.headers.get("x-correlation-id") or str(uuid.uuid4())
-        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.exception("request_failed", path=request.url.path)
-            response = problem_response(Problem("internal-error"), request)
-        finally:
-            structlog.contextvars.unbind_contextvars("correlation_id")
-        metrics.observe_request(request, response.status_code, time.perf_counter() - started)
-        response.headers["X-Correlation-Id"] = correlation_id
-        return response
+    app.add_middleware(CorrelationMiddleware)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.error("request_failed", path=request.url.path, error=f"{type(exc).__name__}: {exc}")
+        return problem_response(Problem("internal-error"), request)
+
+    app.add_exception_handler(Exception, internal_error)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(
-                submissions.openapi_components()
-            )
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(submissions.openapi_components())
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -7,6 +7,7 @@ import threading
 import time
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from hub.api.problems import Problem
 from hub.store.clients import ApiClient, ClientStore
@@ -20,21 +21,21 @@ class Authenticator:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[ApiClient | None, float]] = {}
 
-    def client_for_key(self, key: str) -> ApiClient | None:
+    async def client_for_key(self, key: str) -> ApiClient | None:
         fingerprint = hashlib.sha256(key.encode()).hexdigest()
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(fingerprint)
         if hit is not None and hit[1] > now:
             return hit[0]
-        client = self.clients.authenticate(key)
+        client = await run_in_threadpool(self.clients.authenticate, key)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[fingerprint] = (client, now + CACHE_SECONDS)
         return client
 
-    def __call__(self, request: Request) -> ApiClient:
+    async def __call__(self, request: Request) -> ApiClient:
         header = request.headers.get("authorization", "")
         scheme, _, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key:
@@ -45,7 +46,7 @@ class Authenticator:
                 "no API key given",
                 headers={"WWW-Authenticate": 'Bearer realm="hub"'},
             )
-        client = self.client_for_key(key.strip())
+        client = await self.client_for_key(key.strip())
         if client is None:
             raise Problem(
                 "unauthorized",

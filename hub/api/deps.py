@@ -12,23 +12,23 @@ from hub.service.intake import Intake
 from hub.store.clients import ROLE_OPERATOR, ROLE_PORTAL, ApiClient
 
 
-def get_hub(request: Request) -> HubContext:
+async def get_hub(request: Request) -> HubContext:
     return request.app.state.hub  # type: ignore[no-any-return]
 
 
-def get_intake(request: Request) -> Intake:
+async def get_intake(request: Request) -> Intake:
     return request.app.state.intake  # type: ignore[no-any-return]
 
 
-def get_client(request: Request) -> ApiClient:
-    client: ApiClient = request.app.state.auth(request)
+async def get_client(request: Request) -> ApiClient:
+    client: ApiClient = await request.app.state.auth(request)
     if ROLE_PORTAL not in client.roles:
         raise Problem("forbidden", "this API key has no portal role")
     return client
 
 
-def get_operator(request: Request) -> ApiClient:
-    client: ApiClient = request.app.state.auth(request)
+async def get_operator(request: Request) -> ApiClient:
+    client: ApiClient = await request.app.state.auth(request)
     if ROLE_OPERATOR not in client.roles:
         raise Problem("forbidden", "this API key has no operator role")
     return client

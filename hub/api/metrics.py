@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import Request
 from prometheus_client import Counter, Histogram
+from starlette.types import Scope
 
 INTAKE = Counter("hub_intake_requests_total", "Submission POSTs by HTTP status", ["status"])
 REQUEST_LATENCY = Histogram(
@@ -14,9 +14,10 @@ REQUEST_LATENCY = Histogram(
 )
 
 
-def observe_request(request: Request, status: int, seconds: float) -> None:
-    route = request.scope.get("route")
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    route = scope.get("route")
     path = getattr(route, "path", "unmatched")
-    REQUEST_LATENCY.labels(path, request.method).observe(seconds)
-    if path == "/v1/submissions" and request.method == "POST":
+    method = scope.get("method", "")
+    REQUEST_LATENCY.labels(path, method).observe(seconds)
+    if path == "/v1/submissions" and method == "POST":
         INTAKE.labels(str(status)).inc()

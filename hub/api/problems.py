@@ -129,10 +129,5 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 
 async def handle_request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        FieldProblem("/" + "/".join(str(p) for p in err["loc"]), err["msg"], err["type"])
-        for err in exc.errors()
-    ]
-    return problem_response(
-        Problem("validation-error", "invalid request parameters", errors=errors), request
-    )
+    errors = [FieldProblem("/" + "/".join(str(p) for p in err["loc"]), err["msg"], err["type"]) for err in exc.errors()]
+    return problem_response(Problem("validation-error", "invalid request parameters", errors=errors), request)

@@ -73,15 +73,9 @@ class OperatorDeliveryOut(_Out):
 
 class ReplayIn(_Out):
     ids: list[str] | None = Field(default=None, description="Replay these dead deliveries.")
-    destination: str | None = Field(
-        default=None, description="Replay all dead deliveries of this destination."
-    )
-    since: datetime | None = Field(
-        default=None, description="Only those that died at or after this time."
-    )
-    until: datetime | None = Field(
-        default=None, description="Only those that died before this time."
-    )
+    destination: str | None = Field(default=None, description="Replay all dead deliveries of this destination.")
+    since: datetime | None = Field(default=None, description="Only those that died at or after this time.")
+    until: datetime | None = Field(default=None, description="Only those that died before this time.")
 
 
 class ReplayOut(_Out):

@@ -107,7 +107,7 @@ class Connector(ABC):
     @abstractmethod
     def send(self, message: OutboundMessage) -> Receipt: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  (an optional hook, deliberately not abstract)
         """Release connections; a no-op unless the connector holds any."""
 
 

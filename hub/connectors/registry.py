@@ -20,9 +20,7 @@ class UnknownConnector(ConfigError):
 
 class ConnectorRegistry:
     def __init__(self, extra: dict[str, type[Connector]] | None = None) -> None:
-        self._entry_points: dict[str, EntryPoint] = {
-            ep.name: ep for ep in entry_points(group=GROUP)
-        }
+        self._entry_points: dict[str, EntryPoint] = {ep.name: ep for ep in entry_points(group=GROUP)}
         self._loaded: dict[str, type[Connector]] = dict(extra or {})
 
     def names(self) -> list[str]:
@@ -30,9 +28,7 @@ class ConnectorRegistry:
 
     def describe(self, name: str) -> str:
         ep = self._entry_points.get(name)
-        return (
-            ep.value if ep else f"{self._loaded[name].__module__}:{self._loaded[name].__qualname__}"
-        )
+        return ep.value if ep else f"{self._loaded[name].__module__}:{self._loaded[name].__qualname__}"
 
     def get(self, name: str) -> type[Connector]:
         if name not in self._loaded:
@@ -42,8 +38,6 @@ class ConnectorRegistry:
                 raise UnknownConnector(f"no connector named {name!r} (known: {known})")
             cls = ep.load()
             if not (isinstance(cls, type) and issubclass(cls, Connector)):
-                raise UnknownConnector(
-                    f"entry point {name!r} ({ep.value}) is not a Connector class"
-                )
+                raise UnknownConnector(f"entry point {name!r} ({ep.value}) is not a Connector class")
             self._loaded[name] = cls
         return self._loaded[name]

@@ -7,7 +7,8 @@ message costs only time: the sweeper re-enqueues whatever is due.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -23,21 +24,30 @@ def make_broker(url: str) -> dramatiq.Broker:
         broker: dramatiq.Broker = StubBroker(middleware=middleware)
         broker.emit_after("process_boot")
     elif url.startswith(("redis:", "rediss:", "unix:")):
-        from dramatiq.brokers.redis import RedisBroker
+        from hub.delivery.redis_batching import BatchingRedisBroker
 
-        broker = RedisBroker(url=url, middleware=middleware, namespace="hub")  # type: ignore[no-untyped-call]
+        broker = BatchingRedisBroker(url=url, middleware=middleware, namespace="hub")
     elif url.startswith(("amqp:", "amqps:")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
         broker = RabbitmqBroker(url=url, middleware=middleware)
     else:
-        raise ValueError(
-            f"unsupported HUB_BROKER_URL {url!r}: use memory://, redis://... or amqp://..."
-        )
+        raise ValueError(f"unsupported HUB_BROKER_URL {url!r}: use memory://, redis://... or amqp://...")
     return broker
 
 
-def declare_deliver(broker: dramatiq.Broker, fn: Callable[[str, str], None]) -> dramatiq.Actor:  # type: ignore[type-arg]
-    """Declare ``deliver(delivery_id, destination_id)`` on ``broker`` without touching the global broker."""
+@contextmanager
+def batch(broker: dramatiq.Broker) -> Iterator[None]:
+    """Group the enqueues inside into one round trip where the broker can (Redis)."""
+    grouping = getattr(broker, "batch", None)
+    if grouping is None:
+        yield
+        return
+    with grouping():
+        yield
+
+
+def declare_deliver(broker: dramatiq.Broker, fn: Callable[[list[str], str], None]) -> dramatiq.Actor:  # type: ignore[type-arg]
+    """Declare ``deliver(delivery_ids, destination_id)`` on ``broker`` (not the global broker)."""
     decorate = dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, broker=broker)
     return decorate(fn)

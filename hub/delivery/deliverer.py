@@ -1,5 +1,10 @@
 """The body of the ``deliver`` actor: guard, lease, send, settle, nudge what follows.
 
+A broker message names one destination and one or more of its deliveries (the dispatcher groups
+nudges that queued up together). They are leased in one statement, sent one after the other over
+the destination's pooled connection, and settled together; a transient failure ends the batch
+early, so a failing receiver costs one timeout per batch, not one per delivery.
+
 At-least-once: a worker that dies after sending but before settling leaves an expired lease; the
 sweeper re-enqueues it and the next worker sends the same message (same message id) again, which
 the receiver discards as a repeat.
@@ -16,13 +21,22 @@ from datetime import timedelta
 
 import structlog
 
-from hub.connectors.base import Destination, OutboundMessage
+from hub.connectors.base import Connector, Destination, OutboundMessage
 from hub.connectors.pool import ConnectorPool
 from hub.delivery.destinations import DestinationResolver
 from hub.delivery.dispatcher import Dispatcher
 from hub.delivery.limits import DestinationGuards
+from hub.domain.circuit import CircuitBreaker
 from hub.errors import ConfigError, PermanentError, TransientError
-from hub.store.deliveries import Attempt, DeliveryStore, LeasedDelivery, Settled
+from hub.store.deliveries import (
+    Attempt,
+    DeliveryStore,
+    LeasedDelivery,
+    Transition,
+    dead,
+    delivered,
+    retry_at,
+)
 from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -50,43 +64,74 @@ class Deliverer:
     def owner(self) -> str:
         return f"{self._owner_prefix}:{threading.get_ident()}"
 
-    def __call__(self, delivery_id: str, destination_id: str) -> None:
+    def __call__(self, delivery_ids: list[str] | str, destination_id: str) -> None:
+        ids = [delivery_ids] if isinstance(delivery_ids, str) else list(delivery_ids)
         try:
             destination = self.destinations.get(destination_id)
         except ConfigError as exc:
-            log.error(
-                "destination_unknown",
-                delivery_id=delivery_id,
-                destination=destination_id,
-                error=str(exc),
-            )
-            self._defer(delivery_id, destination_id, CONFIG_DEFER_SECONDS)
+            log.error("destination_unknown", destination=destination_id, error=str(exc))
+            self._defer(ids, destination_id, CONFIG_DEFER_SECONDS)
             return
         breaker = self.guards.breaker(destination)
         if not breaker.allow():
-            self._defer(delivery_id, destination_id, breaker.retry_in())
+            self._defer(ids, destination_id, breaker.retry_in())
             return
         slot = self.guards.slot(destination)
         if not slot.acquire(blocking=False):
             breaker.release_probe()
-            self._defer(delivery_id, destination_id, BUSY_DEFER_SECONDS * (1 + random.random()))
+            self._defer(ids, destination_id, BUSY_DEFER_SECONDS * (1 + random.random()))
             return
         try:
-            leased = self.deliveries.lease(delivery_id, self.owner(), destination.lease_seconds)
-            if leased is None:
+            # The batch is sent serially, so its last lease must outlast the ones before it.
+            lease = destination.lease_seconds + destination.timeout_seconds * (len(ids) - 1)
+            leased = self.deliveries.lease_many(ids, self.owner(), lease)
+            if not leased:
                 breaker.release_probe()
-                return  # not due, already delivered, or another worker holds it
-            self._attempt(leased, destination)
+                return  # not due, already delivered, or another worker holds them
+            self._send_batch(leased, destination, breaker)
         finally:
             slot.release()
 
-    def _defer(self, delivery_id: str, destination_id: str, seconds: float) -> None:
+    def _defer(self, ids: list[str], destination_id: str, seconds: float) -> None:
         at = utcnow() + timedelta(seconds=seconds)
-        if self.deliveries.defer(delivery_id, at):
-            self.dispatcher.nudge([(delivery_id, destination_id)], at=at)
+        deferred = [i for i in ids if self.deliveries.defer(i, at)]
+        self.dispatcher.nudge([(i, destination_id) for i in deferred], at=at)
 
-    def _attempt(self, d: LeasedDelivery, destination: Destination) -> None:
-        breaker = self.guards.breaker(destination)
+    def _send_batch(self, leased: list[LeasedDelivery], destination: Destination, breaker: CircuitBreaker) -> None:
+        connector = self.connectors.get(destination)
+        transitions: list[Transition] = []
+        retries: list[Transition] = []
+        for i, d in enumerate(leased):
+            transition = self._attempt(d, destination, connector, breaker)
+            transitions.append(transition)
+            if transition.state.value == "retrying":
+                retries.append(transition)
+                self._give_back(leased[i + 1 :], destination)
+                break
+        settled = self.deliveries.settle(transitions)
+        for transition, outcome in zip(transitions, settled, strict=True):
+            if not outcome.applied:
+                log.warning("lease_lost", delivery_id=transition.delivery.id)
+                continue
+            if outcome.callbacks:
+                self.dispatcher.nudge(outcome.callbacks)
+            if transition in retries:
+                at = transition.values["next_attempt_at"]
+                self.dispatcher.nudge([(transition.delivery.id, destination.id)], at=at)
+
+    def _give_back(self, rest: list[LeasedDelivery], destination: Destination) -> None:
+        """The receiver just failed: return the batch's unsent deliveries without an attempt."""
+        at = utcnow() + timedelta(seconds=BUSY_DEFER_SECONDS)
+        returned = [d.id for d in rest if self.deliveries.release(d, at)]
+        self.dispatcher.nudge([(i, destination.id) for i in returned], at=at)
+
+    def _attempt(
+        self,
+        d: LeasedDelivery,
+        destination: Destination,
+        connector: Connector,
+        breaker: CircuitBreaker,
+    ) -> Transition:
         message = OutboundMessage(d.message_id, d.media_type, d.payload, dict(d.headers))
         started = utcnow()
         t0 = time.perf_counter()
@@ -97,69 +142,32 @@ class Deliverer:
             attempt=d.attempts,
         )
         try:
-            connector = self.connectors.get(destination)
             receipt = connector.send(message)
         except PermanentError as exc:
             breaker.record_success()  # the receiver is up; it refused this message
-            attempt = Attempt(
-                started, _ms(t0), "permanent", exc.status_code, str(exc), exc.response_excerpt
-            )
+            attempt = Attempt(started, _ms(t0), "permanent", exc.status_code, str(exc), exc.response_excerpt)
             bound.warning("delivery_refused", status_code=exc.status_code, reason=str(exc))
-            self._follow_up(self.deliveries.dead(d, attempt, str(exc)))
-            return
+            return dead(d, attempt, str(exc))
         except Exception as exc:
             breaker.record_failure()
-            transient = (
-                exc
-                if isinstance(exc, TransientError)
-                else TransientError(f"{type(exc).__name__}: {exc}")
+            error = exc if isinstance(exc, TransientError) else TransientError(f"{type(exc).__name__}: {exc}")
+            attempt = Attempt(started, _ms(t0), "transient", error.status_code, str(error), error.response_excerpt)
+            next_at = destination.retry.next_attempt_at(
+                attempt=d.attempts,
+                first_queued_at=d.queued_at,
+                now=utcnow(),
+                retry_after=error.retry_after,
             )
-            attempt = Attempt(
-                started,
-                _ms(t0),
-                "transient",
-                transient.status_code,
-                str(transient),
-                transient.response_excerpt,
-            )
-            self._schedule_retry(d, destination, attempt, transient, bound)
-            return
+            if next_at is None:
+                reason = f"gave up after {d.attempts} attempts: {error}"
+                bound.warning("delivery_exhausted", reason=reason)
+                return dead(d, attempt, reason)
+            bound.info("delivery_retry", error=str(error), next_attempt_at=next_at.isoformat())
+            return retry_at(d, attempt, next_at)
         breaker.record_success()
         attempt = Attempt(started, _ms(t0), "ok", receipt.status_code)
-        bound.info(
-            "delivered", status_code=receipt.status_code, duration_ms=round(attempt.duration_ms, 1)
-        )
-        self._follow_up(self.deliveries.delivered(d, attempt, receipt.as_dict()))
-
-    def _schedule_retry(
-        self,
-        d: LeasedDelivery,
-        destination: Destination,
-        attempt: Attempt,
-        error: TransientError,
-        bound: structlog.typing.FilteringBoundLogger,
-    ) -> None:
-        now = utcnow()
-        at = destination.retry.next_attempt_at(
-            attempt=d.attempts, first_queued_at=d.queued_at, now=now, retry_after=error.retry_after
-        )
-        if at is None:
-            reason = f"gave up after {d.attempts} attempts: {error}"
-            bound.warning("delivery_exhausted", reason=reason)
-            self._follow_up(self.deliveries.dead(d, attempt, reason))
-            return
-        bound.info("delivery_retry", error=str(error), next_attempt_at=at.isoformat())
-        settled = self.deliveries.retry_at(d, attempt, at)
-        if settled.applied:
-            self.dispatcher.nudge([(d.id, d.destination_id)], at=at)
-        self._follow_up(settled)
-
-    def _follow_up(self, settled: Settled) -> None:
-        if not settled.applied:
-            log.warning("lease_lost")
-            return
-        if settled.callbacks:
-            self.dispatcher.nudge(settled.callbacks)
+        bound.info("delivered", status_code=receipt.status_code, duration_ms=round(attempt.duration_ms, 1))
+        return delivered(d, attempt, receipt.as_dict())
 
 
 def _ms(t0: float) -> float:

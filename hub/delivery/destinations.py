@@ -16,9 +16,7 @@ CALLBACK_PREFIX = "portal-callback:"
 
 
 class DestinationResolver:
-    def __init__(
-        self, region: Region, clients: ClientStore, callback_policy: RetryPolicy, ttl: float = 30.0
-    ) -> None:
+    def __init__(self, region: Region, clients: ClientStore, callback_policy: RetryPolicy, ttl: float = 30.0) -> None:
         self.region = region
         self.clients = clients
         self.callback_policy = callback_policy
@@ -32,9 +30,7 @@ class DestinationResolver:
             return found
         if destination_id.startswith(CALLBACK_PREFIX):
             return self._callback(destination_id[len(CALLBACK_PREFIX) :])
-        raise ConfigError(
-            f"unknown destination {destination_id!r} (removed from the region config?)"
-        )
+        raise ConfigError(f"unknown destination {destination_id!r} (removed from the region config?)")
 
     def _callback(self, client_id: str) -> Destination:
         now = time.monotonic()

@@ -1,32 +1,89 @@
-"""Nudging workers after a commit. A failed nudge is logged, never raised: the sweeper recovers it."""
+"""Nudging workers after a commit, from a background thread so the broker is off the request path.
+
+A nudge is only a hint that a delivery may be due: it is sent after the transaction that made
+the delivery due has committed, and a failed or lost nudge is recovered by the sweeper. So
+``nudge`` never blocks on the broker and never raises.
+"""
 
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 
 import dramatiq
 import structlog
 
+from hub.delivery.broker import batch
 from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
+
+BATCH = 500
+PER_MESSAGE = 16
+
+_Nudge = tuple[tuple[str, str], datetime | None]
+
+
+def _group(items: list[_Nudge]) -> list[tuple[list[str], str, datetime | None]]:
+    """One message per destination for what is due now (up to ``PER_MESSAGE``); delayed ones alone."""
+    out: list[tuple[list[str], str, datetime | None]] = []
+    due: dict[str, list[str]] = {}
+    for (delivery_id, destination_id), at in items:
+        if at is not None:
+            out.append(([delivery_id], destination_id, at))
+            continue
+        ids = due.setdefault(destination_id, [])
+        ids.append(delivery_id)
+        if len(ids) == PER_MESSAGE:
+            out.append((ids, destination_id, None))
+            due[destination_id] = []
+    out += [(ids, destination_id, None) for destination_id, ids in due.items() if ids]
+    return out
 
 
 class Dispatcher:
     def __init__(self, actor: dramatiq.Actor) -> None:  # type: ignore[type-arg]
         self.actor = actor
+        self._queue: queue.SimpleQueue[_Nudge | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="hub-dispatcher", daemon=True)
+        self._thread.start()
 
     def nudge(self, pairs: Iterable[tuple[str, str]], at: datetime | None = None) -> None:
         """Enqueue ``deliver(delivery_id, destination_id)`` for each pair, delayed until ``at``."""
+        for pair in pairs:
+            self._queue.put((pair, at))
+
+    def _run(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < BATCH:  # take what queued up meanwhile: one broker round trip
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = None in items
+            try:
+                with batch(self.actor.broker):
+                    for ids, destination_id, at in _group([i for i in items if i is not None]):
+                        self._send(ids, destination_id, at)
+            except Exception as exc:
+                log.warning("nudge_batch_failed", count=len(items), error=f"{type(exc).__name__}: {exc}")
+            if stop:
+                return
+
+    def _send(self, ids: list[str], destination_id: str, at: datetime | None) -> None:
         delay = None
         if at is not None:
             delay = max(math.ceil((at - utcnow()).total_seconds() * 1000), 0) or None
-        for delivery_id, destination_id in pairs:
-            try:
-                self.actor.send_with_options(args=(delivery_id, destination_id), delay=delay)
-            except Exception as exc:
-                log.warning(
-                    "nudge_failed", delivery_id=delivery_id, error=f"{type(exc).__name__}: {exc}"
-                )
+        try:
+            self.actor.send_with_options(args=(ids, destination_id), delay=delay)
+        except Exception as exc:
+            log.warning("nudge_failed", delivery_ids=ids, error=f"{type(exc).__name__}: {exc}")
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Send what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)

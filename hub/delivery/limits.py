@@ -23,9 +23,7 @@ class DestinationGuards:
         with self._lock:
             sem = self._slots.get(destination.id)
             if sem is None:
-                sem = self._slots[destination.id] = threading.BoundedSemaphore(
-                    max(destination.concurrency, 1)
-                )
+                sem = self._slots[destination.id] = threading.BoundedSemaphore(max(destination.concurrency, 1))
             return sem
 
     def breaker(self, destination: Destination) -> CircuitBreaker:

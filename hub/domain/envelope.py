@@ -24,12 +24,8 @@ class _Model(BaseModel):
 
 class Address(_Model):
     street: ShortText
-    house_number: Annotated[str, StringConstraints(max_length=20)] | None = Field(
-        default=None, alias="houseNumber"
-    )
-    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z -]{3,10}$")] = Field(
-        alias="postalCode"
-    )
+    house_number: Annotated[str, StringConstraints(max_length=20)] | None = Field(default=None, alias="houseNumber")
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z -]{3,10}$")] = Field(alias="postalCode")
     city: ShortText
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "DE"
 
@@ -43,10 +39,7 @@ class Applicant(_Model):
     birth_date: date | None = Field(default=None, alias="birthDate")
     organisation_name: ShortText | None = Field(default=None, alias="organisationName")
     address: Address
-    email: (
-        Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-        | None
-    ) = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)] | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
 
     @model_validator(mode="after")
@@ -61,12 +54,12 @@ class Applicant(_Model):
 class Attachment(_Model):
     """A file sent along, base64-encoded; the hub checks ``sha256`` against the decoded bytes."""
 
-    file_name: Annotated[
-        str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
-    ] = Field(alias="fileName")
-    media_type: Annotated[
-        str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)
-    ] = Field(alias="mediaType")
+    file_name: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")] = Field(
+        alias="fileName"
+    )
+    media_type: Annotated[str, StringConstraints(pattern=r"^[\w.+-]+/[\w.+-]+$", max_length=127)] = Field(
+        alias="mediaType"
+    )
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")]
     content: str = Field(description="The file's bytes, base64 (RFC 4648).")
 
@@ -85,14 +78,10 @@ class SubmissionRequest(_Model):
     """A portal's application as posted to the hub."""
 
     service: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-    municipality: Ags = Field(
-        description="Amtlicher Gemeindeschlüssel (8 digits) of the deciding body."
-    )
+    municipality: Ags = Field(description="Amtlicher Gemeindeschlüssel (8 digits) of the deciding body.")
     portal_reference: Annotated[str, StringConstraints(max_length=100)] | None = Field(
         default=None, alias="portalReference"
     )
     applicant: Applicant
-    form: dict[str, Any] = Field(
-        description="Service-specific data, checked against the service's form schema."
-    )
+    form: dict[str, Any] = Field(description="Service-specific data, checked against the service's form schema.")
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)

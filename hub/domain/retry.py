@@ -28,9 +28,7 @@ class RetryPolicy:
         raw = self.initial_seconds * self.multiplier ** max(attempt - 1, 0)
         return float(min(raw, self.max_seconds))
 
-    def delay(
-        self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None
-    ) -> float:
+    def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
         base = self.base_delay(attempt)
         spread = base * self.jitter
         delay = base + (rng or random).uniform(-spread, spread) if spread else base

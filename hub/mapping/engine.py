@@ -30,9 +30,7 @@ def _value(rule: FieldRule, doc: Any, base: str, problems: list[FieldProblem]) -
             elif rule.optional or (rule.join is not None and len(rule.source) > 1 and parts):
                 continue
             else:
-                problems.append(
-                    FieldProblem(base + src, "is required for this destination", "mapping")
-                )
+                problems.append(FieldProblem(base + src, "is required for this destination", "mapping"))
                 return _ABSENT
         parts.append(value)
     if not parts:
@@ -43,9 +41,7 @@ def _value(rule: FieldRule, doc: Any, base: str, problems: list[FieldProblem]) -
         key = str(value).lower() if isinstance(value, bool) else str(value)
         if key not in rule.codes:
             allowed = ", ".join(sorted(rule.codes))
-            problems.append(
-                FieldProblem(location, f"value {value!r} is not one of {allowed}", "code-list")
-            )
+            problems.append(FieldProblem(location, f"value {value!r} is not one of {allowed}", "code-list"))
             return _ABSENT
         value = rule.codes[key]
     if rule.transform is not None:
@@ -71,11 +67,7 @@ def _apply_rules(
             items = pointer.resolve(doc, rule.each, None)
             if items is None:
                 if not rule.optional:
-                    problems.append(
-                        FieldProblem(
-                            base + rule.each, "is required for this destination", "mapping"
-                        )
-                    )
+                    problems.append(FieldProblem(base + rule.each, "is required for this destination", "mapping"))
                 continue
             if not isinstance(items, list):
                 problems.append(FieldProblem(base + rule.each, "must be a list", "mapping"))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 _MISSING = object()
 
 
-def parse(pointer: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def parse(pointer: str) -> tuple[str, ...]:
+    """The pointer's reference tokens (cached: specs resolve the same few pointers on every intake)."""
     if pointer == "":
-        return []
+        return ()
     if not pointer.startswith("/"):
         raise ValueError(f"a JSON pointer starts with '/': {pointer!r}")
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/"))
 
 
 def escape(token: str | int) -> str:

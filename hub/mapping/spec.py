@@ -114,9 +114,7 @@ def _rule(raw: Any, path: Path) -> FieldRule:
     if "transform" in raw:
         transform = TRANSFORMS.get(raw["transform"])
         if transform is None:
-            raise _fail(
-                path, line, f"unknown transform {raw['transform']!r}; known: {sorted(TRANSFORMS)}"
-            )
+            raise _fail(path, line, f"unknown transform {raw['transform']!r}; known: {sorted(TRANSFORMS)}")
     codes = raw.get("codes")
     if codes is not None and not isinstance(codes, dict):
         raise _fail(path, line, f"{target}: codes must be a mapping of source value to code")

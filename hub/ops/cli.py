@@ -61,27 +61,19 @@ def serve(host: str, port: int, worker: bool | None) -> None:
     hub = _hub(migrate=True)
     run_worker = hub.embedded_broker if worker is None else worker
     app = create_app(hub, run_worker=run_worker)
-    console.print(
-        f"[bold]hub[/] serving on http://{host}:{port}  (docs: /docs, worker in process: {run_worker})"
-    )
+    console.print(f"[bold]hub[/] serving on http://{host}:{port}  (docs: /docs, worker in process: {run_worker})")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     hub.close()
 
 
 @main.command()
-@click.option(
-    "--threads", default=None, type=int, help="Delivery threads per process [HUB_WORKER_THREADS]."
-)
-@click.option(
-    "--processes", default=1, show_default=True, type=int, help="Worker processes to fork."
-)
+@click.option("--threads", default=None, type=int, help="Delivery threads per process [HUB_WORKER_THREADS].")
+@click.option("--processes", default=1, show_default=True, type=int, help="Worker processes to fork.")
 def worker(threads: int | None, processes: int) -> None:
     """Run delivery workers on the configured broker (Redis or RabbitMQ), with the sweeper."""
     settings = _settings()
     if settings.broker_url.startswith("memory:"):
-        raise click.UsageError(
-            "HUB_BROKER_URL is memory:// (in-process): 'hub serve' runs the worker itself"
-        )
+        raise click.UsageError("HUB_BROKER_URL is memory:// (in-process): 'hub serve' runs the worker itself")
     children: list[int] = []
     for _ in range(processes - 1):
         pid = os.fork()
@@ -129,14 +121,11 @@ def demo(port: int, sim_port: int) -> None:
     if hub.clients.authenticate(key) is None:
         hub.clients.create("demo-portal", ["*"], roles=["portal", "operator"], key=key)
     hub.close()
-    console.print(
-        f"[bold]back-office simulator[/] on {sim.url}  (received messages: {sim.url}/_sim/messages)"
-    )
+    console.print(f"[bold]back-office simulator[/] on {sim.url}  (received messages: {sim.url}/_sim/messages)")
     console.print(f"[bold]demo API key[/] (all 13 municipalities, portal + operator): {key}")
     console.print(
-        "try:  curl -s -X POST http://127.0.0.1:%d/v1/submissions -H 'Authorization: Bearer %s' "
+        f"try:  curl -s -X POST http://127.0.0.1:{port}/v1/submissions -H 'Authorization: Bearer {key}' "
         "-H 'Content-Type: application/json' -d @config/emscher-lippe/samples/hundesteuer-anmeldung.json"
-        % (port, key)
     )
     ctx = click.get_current_context()
     ctx.invoke(serve, host="127.0.0.1", port=port, worker=True)
@@ -159,9 +148,7 @@ def db_upgrade(revision: str) -> None:
 
     database = Database(_settings().database_url)
     database.upgrade(revision)
-    console.print(
-        f"database at {revision}: {database.engine.url.render_as_string(hide_password=True)}"
-    )
+    console.print(f"database at {revision}: {database.engine.url.render_as_string(hide_password=True)}")
 
 
 @main.group()
@@ -180,9 +167,7 @@ def clients() -> None:
 )
 @click.option("--all-municipalities", is_flag=True, help="Bind the key to every municipality.")
 @click.option("--service", "services", multiple=True, help="Restrict to these services (repeat).")
-@click.option(
-    "--role", "roles", multiple=True, type=click.Choice(["portal", "operator"]), default=["portal"]
-)
+@click.option("--role", "roles", multiple=True, type=click.Choice(["portal", "operator"]), default=["portal"])
 @click.option("--callback-url", default=None, help="URL for signed status callbacks.")
 @click.option(
     "--callback-secret",
@@ -261,9 +246,7 @@ def submission_show(submission_id: str, as_json: bool) -> None:
         }  # fmt: skip
         click.echo(json.dumps(out, default=str, indent=2))
         return
-    console.print(
-        f"[bold]{view.id}[/] {view.service} for {view.municipality}: [bold]{view.status}[/]"
-    )
+    console.print(f"[bold]{view.id}[/] {view.service} for {view.municipality}: [bold]{view.status}[/]")
     table = Table("destination", "state", "attempts", "last error", "receipt")
     for d in view.deliveries:
         table.add_row(
@@ -291,20 +274,14 @@ def deliveries() -> None:
 
 
 @deliveries.command("list")
-@click.option(
-    "--state", type=click.Choice(["pending", "in_flight", "retrying", "delivered", "dead"])
-)
+@click.option("--state", type=click.Choice(["pending", "in_flight", "retrying", "delivered", "dead"]))
 @click.option("--destination")
 @click.option("--municipality")
 @click.option("--limit", default=50, show_default=True)
-def deliveries_list(
-    state: str | None, destination: str | None, municipality: str | None, limit: int
-) -> None:
+def deliveries_list(state: str | None, destination: str | None, municipality: str | None, limit: int) -> None:
     """List deliveries, newest first (e.g. --state dead for dead letters)."""
     hub = _hub()
-    rows = hub.deliveries.list(
-        state=state, destination=destination, municipality=municipality, limit=limit
-    )
+    rows = hub.deliveries.list(state=state, destination=destination, municipality=municipality, limit=limit)
     hub.close()
     table = Table("delivery", "submission", "destination", "state", "attempts", "last error")
     for r in rows:
@@ -347,9 +324,7 @@ def _when(value: str | None) -> datetime | None:
 @click.option("--destination", help="Replay all dead deliveries of this destination.")
 @click.option("--since", help="Only deliveries that died at or after this ISO time.")
 @click.option("--until", help="Only deliveries that died before this ISO time.")
-@click.option(
-    "--actor", default=lambda: f"cli:{os.environ.get('USER', 'operator')}", show_default="cli:$USER"
-)
+@click.option("--actor", default=lambda: f"cli:{os.environ.get('USER', 'operator')}", show_default="cli:$USER")
 def replay(
     delivery_ids: tuple[str, ...],
     destination: str | None,
@@ -376,9 +351,7 @@ def replay(
             actor=actor,
         )
     if hub.embedded_broker and replayed:
-        console.print(
-            "[yellow]in-process broker: the running 'hub serve' picks these up with its sweeper[/]"
-        )
+        console.print("[yellow]in-process broker: the running 'hub serve' picks these up with its sweeper[/]")
     hub.close()
     console.print(f"replayed {len(replayed)} deliveries")
     for d in replayed:

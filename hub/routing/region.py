@@ -158,9 +158,7 @@ def load_region(directory: Path) -> Region:
             ids = tuple(_fill(list(entry["destinations"]), munis[ags]))
             for dest_id in ids:
                 if dest_id not in destinations:
-                    raise ConfigError(
-                        f"{path}: route of {service!r} for {ags} names unknown destination {dest_id!r}"
-                    )
+                    raise ConfigError(f"{path}: route of {service!r} for {ags} names unknown destination {dest_id!r}")
             existing = routes.get((service, ags))
             merged = tuple(dict.fromkeys((existing.destinations if existing else ()) + ids))
             routes[(service, ags)] = Route(service, ags, merged)

@@ -20,13 +20,9 @@ class Router:
     def destinations(self, service_id: str, ags: str) -> list[Destination]:
         self.service(service_id)
         if ags not in self.region.municipalities:
-            raise RoutingError(
-                f"unknown municipality {ags!r} (not part of {self.region.name})", "/municipality"
-            )
+            raise RoutingError(f"unknown municipality {ags!r} (not part of {self.region.name})", "/municipality")
         route = self.region.routes.get((service_id, ags))
         if route is None or not route.destinations:
             name = self.region.municipalities[ags].name
-            raise RoutingError(
-                f"{name} does not offer service {service_id!r} through this hub", "/service"
-            )
+            raise RoutingError(f"{name} does not offer service {service_id!r} through this hub", "/service")
         return [self.region.destinations[d] for d in route.destinations]

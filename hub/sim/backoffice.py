@@ -55,9 +55,7 @@ class FaultMode(StrEnum):
 
 
 _DEFAULT_STATUS = {FaultMode.STATUS: 503, FaultMode.TIMEOUT: 504, FaultMode.DROP: 201}
-_FAULT_FIELDS = frozenset(
-    {"system", "mode", "count", "status", "reason", "retryAfter", "latencyMs", "recordFirst"}
-)
+_FAULT_FIELDS = frozenset({"system", "mode", "count", "status", "reason", "retryAfter", "latencyMs", "recordFirst"})
 
 
 @dataclass(slots=True)
@@ -213,9 +211,7 @@ class BackofficeState:
         with self._lock:
             self.in_flight -= 1
 
-    def record(
-        self, system: str, message_id: str, body: Any, headers: dict[str, str]
-    ) -> tuple[ReceivedMessage, bool]:
+    def record(self, system: str, message_id: str, body: Any, headers: dict[str, str]) -> tuple[ReceivedMessage, bool]:
         """Store a message once per (system, id); returns the stored one and whether it was seen."""
         key = (system, message_id)
         with self._lock:
@@ -275,9 +271,7 @@ class BackofficeState:
 
     def messages(self, system: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                m.to_json() for m in self._messages.values() if system is None or m.system == system
-            ]
+            return [m.to_json() for m in self._messages.values() if system is None or m.system == system]
 
     def message(self, message_id: str, system: str | None = None) -> dict[str, Any] | None:
         """One stored message; without ``system`` the first one stored under that id."""
@@ -437,9 +431,7 @@ def create_backoffice_app(*, token: str | None = None) -> Starlette:
         return _json(_state(request).messages(request.query_params.get("system")))
 
     async def get_message(request: Request) -> Response:
-        found = _state(request).message(
-            request.path_params["message_id"], request.query_params.get("system")
-        )
+        found = _state(request).message(request.path_params["message_id"], request.query_params.get("system"))
         if found is None:
             return _problem(404, "no such message")
         return _json(found)

@@ -103,9 +103,7 @@ class ClientStore:
             return None
         with self.db.read() as conn:
             row = conn.execute(
-                select(api_client).where(
-                    api_client.c.key_prefix == prefix, api_client.c.disabled.is_(False)
-                )
+                select(api_client).where(api_client.c.key_prefix == prefix, api_client.c.disabled.is_(False))
             ).first()
         if row is None or not hmac.compare_digest(row.key_hash, _hash(key)):
             return None
@@ -124,9 +122,7 @@ class ClientStore:
     def disable(self, name: str) -> bool:
         with self.db.write() as conn:
             return bool(
-                conn.execute(
-                    update(api_client).where(api_client.c.name == name).values(disabled=True)
-                ).rowcount
+                conn.execute(update(api_client).where(api_client.c.name == name).values(disabled=True)).rowcount
             )
 
 

@@ -11,16 +11,18 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, overall_status
 from hub.store.db import Database
+from hub.store.single_settle import SettleItem, settle_batch
 from hub.store.submissions import insert_events
 from hub.store.tables import api_client, delivery, submission
 from hub.store.types import utcnow
@@ -43,6 +45,7 @@ class LeasedDelivery:
     media_type: str
     headers: dict[str, str]
     payload: bytes
+    delivery_count: int
     owner: str
 
 
@@ -84,6 +87,53 @@ class Settled:
 
 
 @dataclass(frozen=True)
+class Transition:
+    """The outcome of one attempt, ready to be written: new state, column values, events."""
+
+    delivery: LeasedDelivery
+    state: DeliveryState
+    values: dict[str, Any]
+    events: list[tuple[EventKind, dict[str, Any]]]
+    attempt: Attempt
+    at: datetime
+
+
+def delivered(d: LeasedDelivery, attempt: Attempt, receipt: dict[str, Any]) -> Transition:
+    now = utcnow()
+    values = {
+        "delivered_at": now,
+        "receipt": receipt,
+        "last_error": None,
+        "last_status_code": attempt.status_code,
+    }
+    events = [(EventKind.DELIVERED, {"destination": d.destination_id, "receipt": receipt})]
+    return Transition(d, S.DELIVERED, values, events, attempt, now)
+
+
+def retry_at(d: LeasedDelivery, attempt: Attempt, at: datetime) -> Transition:
+    values = {
+        "next_attempt_at": at,
+        "enqueued_at": at,
+        "last_error": attempt.error,
+        "last_status_code": attempt.status_code,
+    }
+    detail = {"destination": d.destination_id, "nextAttemptAt": at.isoformat()}
+    return Transition(d, S.RETRYING, values, [(EventKind.RETRY_SCHEDULED, detail)], attempt, utcnow())
+
+
+def dead(d: LeasedDelivery, attempt: Attempt, reason: str) -> Transition:
+    now = utcnow()
+    values = {
+        "dead_at": now,
+        "next_attempt_at": None,
+        "last_error": reason,
+        "last_status_code": attempt.status_code,
+    }
+    detail = {"destination": d.destination_id, "reason": reason, "attempts": d.attempts}
+    return Transition(d, S.DEAD, values, [(EventKind.DEAD, detail)], attempt, now)
+
+
+@dataclass(frozen=True)
 class DeliveryRow:
     id: str
     submission_id: str
@@ -109,15 +159,19 @@ class _CallbackTargets:
         self._cache: dict[str, tuple[bool, float]] = {}
         self._lock = threading.Lock()
 
+    def known_without(self, client_id: str) -> bool:
+        """True when the cache knows (unexpired) that this client has no callback."""
+        with self._lock:
+            hit = self._cache.get(client_id)
+        return hit is not None and not hit[0] and hit[1] > time.monotonic()
+
     def wants(self, conn: Connection, client_id: str) -> bool:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(client_id)
         if hit and hit[1] > now:
             return hit[0]
-        url = conn.execute(
-            select(api_client.c.callback_url).where(api_client.c.id == client_id)
-        ).scalar()
+        url = conn.execute(select(api_client.c.callback_url).where(api_client.c.id == client_id)).scalar()
         with self._lock:
             self._cache[client_id] = (bool(url), now + self.ttl)
         return bool(url)
@@ -125,6 +179,45 @@ class _CallbackTargets:
 
 def callback_destination(client_id: str) -> str:
     return f"portal-callback:{client_id}"
+
+
+_LEASE = (
+    update(delivery)
+    .where(
+        delivery.c.id.in_(bindparam("b_ids", expanding=True)),
+        or_(
+            and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= bindparam("b_due_by")),
+            and_(
+                delivery.c.state == S.IN_FLIGHT.value,
+                delivery.c.lease_expires_at < bindparam("b_now"),
+            ),
+        ),
+    )
+    .values(
+        state=S.IN_FLIGHT.value,
+        attempts=delivery.c.attempts + 1,
+        lease_owner=bindparam("b_owner"),
+        lease_expires_at=bindparam("b_expires"),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(
+        delivery.c.id,
+        delivery.c.submission_id,
+        delivery.c.client_id,
+        delivery.c.destination_id,
+        delivery.c.kind,
+        delivery.c.message_id,
+        delivery.c.attempts,
+        delivery.c.queued_at,
+        delivery.c.media_type,
+        delivery.c.headers,
+        delivery.c.payload,
+        select(submission.c.delivery_count)
+        .where(submission.c.id == delivery.c.submission_id)
+        .scalar_subquery()
+        .label("delivery_count"),
+    )
+)
 
 
 class DeliveryStore:
@@ -136,102 +229,61 @@ class DeliveryStore:
 
     def lease(self, delivery_id: str, owner: str, lease_seconds: float) -> LeasedDelivery | None:
         """Take the delivery if it is due (or its previous lease expired); count the attempt."""
+        leased = self.lease_many([delivery_id], owner, lease_seconds)
+        return leased[0] if leased else None
+
+    def lease_many(self, delivery_ids: Sequence[str], owner: str, lease_seconds: float) -> list[LeasedDelivery]:
+        """Take those of the deliveries that are due, in one statement; in the order given."""
         now = utcnow()
-        # A delayed broker message may arrive a hair before its time: don't make it wait a sweep.
-        due_by = now + LEASE_EARLY_GRACE
-        stmt = (
-            update(delivery)
-            .where(
-                delivery.c.id == delivery_id,
-                or_(
-                    and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= due_by),
-                    and_(delivery.c.state == S.IN_FLIGHT.value, delivery.c.lease_expires_at < now),
-                ),
-            )
-            .values(
-                state=S.IN_FLIGHT.value,
-                attempts=delivery.c.attempts + 1,
-                lease_owner=owner,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                updated_at=now,
-            )
-            .returning(
-                delivery.c.id,
-                delivery.c.submission_id,
-                delivery.c.client_id,
-                delivery.c.destination_id,
-                delivery.c.kind,
-                delivery.c.message_id,
-                delivery.c.attempts,
-                delivery.c.queued_at,
-                delivery.c.media_type,
-                delivery.c.headers,
-                delivery.c.payload,
-            )  # fmt: skip
-        )
-        with self.db.write() as conn:
-            row = conn.execute(stmt).first()
-        if row is None:
-            return None
-        return LeasedDelivery(**row._mapping, owner=owner)
+        params = {
+            "b_ids": list(delivery_ids),
+            "b_owner": owner,
+            "b_now": now,
+            # A delayed broker message may arrive a hair early: don't make it wait for a sweep.
+            "b_due_by": now + LEASE_EARLY_GRACE,
+            "b_expires": now + timedelta(seconds=lease_seconds),
+        }
+        with self._single_statement() as conn:
+            rows = {r.id: r for r in conn.execute(_LEASE, params)}
+        return [LeasedDelivery(**rows[i]._mapping, owner=owner) for i in delivery_ids if i in rows]
+
+    @contextmanager
+    def _single_statement(self) -> Iterator[Connection]:
+        """A connection for one statement: autocommit on PostgreSQL (the statement is its own
+        transaction, saving the BEGIN and COMMIT round trips), a write transaction on SQLite."""
+        if self.db.is_postgres:
+            with self.db.engine.connect() as conn:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            with self.db.write() as conn:
+                yield conn
 
     def delivered(self, d: LeasedDelivery, attempt: Attempt, receipt: dict[str, Any]) -> Settled:
-        now = utcnow()
-        return self._settle(
-            d,
-            S.DELIVERED,
-            {
-                "delivered_at": now,
-                "receipt": receipt,
-                "last_error": None,
-                "last_status_code": attempt.status_code,
-            },
-            [(EventKind.DELIVERED, {"destination": d.destination_id, "receipt": receipt})],
-            attempt,
-            now,
-        )
+        return self.settle([delivered(d, attempt, receipt)])[0]
 
     def retry_at(self, d: LeasedDelivery, attempt: Attempt, at: datetime) -> Settled:
-        now = utcnow()
-        return self._settle(
-            d,
-            S.RETRYING,
-            {
-                "next_attempt_at": at,
-                "enqueued_at": at,
-                "last_error": attempt.error,
-                "last_status_code": attempt.status_code,
-            },
-            [
-                (
-                    EventKind.RETRY_SCHEDULED,
-                    {"destination": d.destination_id, "nextAttemptAt": at.isoformat()},
-                )
-            ],
-            attempt,
-            now,
-        )
+        return self.settle([retry_at(d, attempt, at)])[0]
 
     def dead(self, d: LeasedDelivery, attempt: Attempt, reason: str) -> Settled:
-        now = utcnow()
-        return self._settle(
-            d,
-            S.DEAD,
-            {
-                "dead_at": now,
-                "next_attempt_at": None,
-                "last_error": reason,
-                "last_status_code": attempt.status_code,
-            },
-            [
-                (
-                    EventKind.DEAD,
-                    {"destination": d.destination_id, "reason": reason, "attempts": d.attempts},
-                )
-            ],
-            attempt,
-            now,
-        )
+        return self.settle([dead(d, attempt, reason)])[0]
+
+    def settle(self, transitions: list[Transition]) -> list[Settled]:
+        """Apply the outcomes of attempts; those that qualify share one statement on PostgreSQL."""
+        fast = [
+            t
+            for t in transitions
+            if self.db.is_postgres
+            and t.delivery.kind == DeliveryKind.SUBMISSION.value
+            and t.delivery.delivery_count == 1
+            and self._callbacks.known_without(t.delivery.client_id)
+        ]
+        done: dict[str, Settled] = {}
+        if fast:
+            done |= self._settle_together(fast)
+        for t in transitions:
+            if t.delivery.id not in done:
+                done[t.delivery.id] = self._settle(t)
+        return [done[t.delivery.id] for t in transitions]
 
     def release(self, d: LeasedDelivery, at: datetime) -> bool:
         """Give a leased delivery back without counting the attempt (the worker did not send it)."""
@@ -255,17 +307,10 @@ class DeliveryStore:
             )
         return bool(res.rowcount)
 
-    def _settle(
-        self,
-        d: LeasedDelivery,
-        state: DeliveryState,
-        values: dict[str, Any],
-        events: list[tuple[EventKind, dict[str, Any]]],
-        attempt: Attempt,
-        now: datetime,
-    ) -> Settled:
+    def _settle(self, t: Transition) -> Settled:
+        d, state, values, events, attempt, now = (t.delivery, t.state, t.values, t.events, t.attempt, t.at)
+        is_submission = d.kind == DeliveryKind.SUBMISSION.value
         with self.db.write() as conn:
-            is_submission = d.kind == DeliveryKind.SUBMISSION.value
             head = self._lock_submission(conn, d.submission_id) if is_submission else None
             res = conn.execute(
                 update(delivery)
@@ -285,28 +330,52 @@ class DeliveryStore:
             if not res.rowcount:
                 return Settled(applied=False)  # another worker took the expired lease over
             rows = [self._event(d.submission_id, d.id, EventKind.ATTEMPT, now, attempt.detail(d))]
-            rows += [
-                self._event(d.submission_id, d.id, kind, now, detail) for kind, detail in events
-            ]
+            rows += [self._event(d.submission_id, d.id, kind, now, detail) for kind, detail in events]
             status = None
             callbacks: list[tuple[str, str]] = []
             if head is not None:
-                status, changed = self._derive_status(
-                    conn, d.submission_id, head, {d.id: state}, now
-                )
+                status, changed = self._derive_status(conn, d.submission_id, head, {d.id: state}, now)
                 if changed:
-                    rows.append(
-                        self._event(
-                            d.submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}
-                        )
-                    )
+                    rows.append(self._event(d.submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}))
                 callbacks = self._queue_callback(
-                    conn, d.client_id, d.submission_id, now,
-                    {"status": status, "destination": d.destination_id, "deliveryState": state.value,
-                     "attempts": d.attempts, "reason": values.get("last_error")},
-                )  # fmt: skip
+                    conn,
+                    d.client_id,
+                    d.submission_id,
+                    now,
+                    {
+                        "status": status,
+                        "destination": d.destination_id,
+                        "deliveryState": state.value,
+                        "attempts": d.attempts,
+                        "reason": values.get("last_error"),
+                    },
+                )
             insert_events(conn, rows)
         return Settled(applied=True, status=status, callbacks=callbacks)
+
+    def _settle_together(self, transitions: list[Transition]) -> dict[str, Settled]:
+        items = []
+        for t in transitions:
+            d = t.delivery
+            rows = [self._event(d.submission_id, d.id, EventKind.ATTEMPT, t.at, t.attempt.detail(d))]
+            rows += [self._event(d.submission_id, d.id, k, t.at, detail) for k, detail in t.events]
+            items.append(
+                SettleItem(
+                    delivery_id=d.id,
+                    owner=d.owner,
+                    submission_id=d.submission_id,
+                    state=t.state.value,
+                    status=overall_status([t.state]).value,
+                    values=t.values,
+                    events=rows,
+                )
+            )
+        with self._single_statement() as conn:
+            applied = settle_batch(conn, items, utcnow())
+        return {
+            item.delivery_id: Settled(applied=ok, status=item.status if ok else None)
+            for item, ok in zip(items, applied, strict=True)
+        }
 
     # -- shared pieces -----------------------------------------------------------------------
 
@@ -355,11 +424,7 @@ class DeliveryStore:
         status = overall_status(states).value
         if status == head.status:
             return status, False
-        conn.execute(
-            update(submission)
-            .where(submission.c.id == submission_id)
-            .values(status=status, updated_at=now)
-        )
+        conn.execute(update(submission).where(submission.c.id == submission_id).values(status=status, updated_at=now))
         return status, True
 
     def _queue_callback(
@@ -463,9 +528,7 @@ class DeliveryStore:
                 delivery.c.destination_id,
             )
             .join(submission, submission.c.id == delivery.c.submission_id)
-            .where(
-                delivery.c.state == S.DEAD.value, delivery.c.kind == DeliveryKind.SUBMISSION.value
-            )
+            .where(delivery.c.state == S.DEAD.value, delivery.c.kind == DeliveryKind.SUBMISSION.value)
         )
         if ids is not None:
             query = query.where(delivery.c.id.in_(list(ids)))
@@ -497,7 +560,7 @@ class DeliveryStore:
                         enqueued_at=now,
                         dead_at=None,
                         updated_at=now,
-                    )  # fmt: skip
+                    )
                 )
                 events = [
                     self._event(
@@ -511,18 +574,22 @@ class DeliveryStore:
                 ]
                 status, changed = self._derive_status(conn, submission_id, head, {}, now)
                 if changed:
-                    events.append(
-                        self._event(
-                            submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}
-                        )
-                    )
+                    events.append(self._event(submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}))
                 insert_events(conn, events)
                 for t in group:
                     replayed += self._queue_callback(
-                        conn, t.client_id, submission_id, now,
-                        {"status": status, "destination": t.destination_id, "deliveryState": S.PENDING.value,
-                         "attempts": 0, "reason": None},
-                    )  # fmt: skip
+                        conn,
+                        t.client_id,
+                        submission_id,
+                        now,
+                        {
+                            "status": status,
+                            "destination": t.destination_id,
+                            "deliveryState": S.PENDING.value,
+                            "attempts": 0,
+                            "reason": None,
+                        },
+                    )
                 replayed += [(t.id, t.destination_id) for t in group]
         return replayed
 
@@ -537,11 +604,21 @@ class DeliveryStore:
         limit: int = 100,
     ) -> list[DeliveryRow]:
         query = select(
-            delivery.c.id, delivery.c.submission_id, delivery.c.destination_id, delivery.c.kind,
-            delivery.c.state, delivery.c.attempts, submission.c.municipality, submission.c.service,
-            delivery.c.created_at, delivery.c.next_attempt_at, delivery.c.last_error,
-            delivery.c.last_status_code, delivery.c.dead_at, delivery.c.delivered_at,
-        ).join(submission, submission.c.id == delivery.c.submission_id)  # fmt: skip
+            delivery.c.id,
+            delivery.c.submission_id,
+            delivery.c.destination_id,
+            delivery.c.kind,
+            delivery.c.state,
+            delivery.c.attempts,
+            submission.c.municipality,
+            submission.c.service,
+            delivery.c.created_at,
+            delivery.c.next_attempt_at,
+            delivery.c.last_error,
+            delivery.c.last_status_code,
+            delivery.c.dead_at,
+            delivery.c.delivered_at,
+        ).join(submission, submission.c.id == delivery.c.submission_id)
         if state:
             query = query.where(delivery.c.state == state)
         if destination:

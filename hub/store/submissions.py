@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.domain.message import OutboundMessage
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, SubmissionStatus
 from hub.store.db import Database
+from hub.store.one_statement import insert_all
 from hub.store.tables import attachment, delivery, event, submission
 
 
@@ -89,9 +90,100 @@ class EventView:
     detail: dict[str, Any]
 
 
+# Built once: a statement object reused across calls keeps SQLAlchemy's compiled-cache key
+# computation off the intake's hot path.
+INSERT_SUBMISSION = insert(submission)
+INSERT_ATTACHMENT = insert(attachment)
+INSERT_DELIVERY = insert(delivery)
+INSERT_EVENT = insert(event)
+
+
+_INSERTS = (INSERT_SUBMISSION, INSERT_ATTACHMENT, INSERT_DELIVERY, INSERT_EVENT)
+
+
+def _rows(new: NewSubmission) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """The rows of a new submission, in insert order (parents before children)."""
+    now = new.received_at
+    submission_row = {
+        "id": new.id,
+        "client_id": new.client_id,
+        "service": new.service,
+        "municipality": new.municipality,
+        "portal_reference": new.portal_reference,
+        "idempotency_key": new.idempotency_key,
+        "request_hash": new.request_hash,
+        "status": SubmissionStatus.ACCEPTED.value,
+        "delivery_count": len(new.deliveries),
+        "envelope": new.envelope,
+        "received_at": now,
+        "updated_at": now,
+    }
+    attachment_rows = [
+        {
+            "submission_id": new.id,
+            "position": i,
+            "file_name": a.file_name,
+            "media_type": a.media_type,
+            "sha256": a.sha256,
+            "size": len(a.content),
+            "content": a.content,
+        }
+        for i, a in enumerate(new.attachments)
+    ]
+    delivery_rows = [
+        {
+            "id": d.id,
+            "submission_id": new.id,
+            "client_id": new.client_id,
+            "destination_id": d.destination_id,
+            "kind": DeliveryKind.SUBMISSION.value,
+            "message_id": d.message.message_id,
+            "state": DeliveryState.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+            "queued_at": now,
+            "next_attempt_at": now,
+            "enqueued_at": now,
+            "updated_at": now,
+            "media_type": d.message.media_type,
+            "headers": d.message.headers,
+            "payload": d.message.body,
+        }
+        for d in new.deliveries
+    ]
+    received = {
+        "submission_id": new.id,
+        "delivery_id": None,
+        "kind": EventKind.RECEIVED.value,
+        "at": now,
+        "detail": {
+            "service": new.service,
+            "municipality": new.municipality,
+            "attachments": len(new.attachments),
+            "idempotencyKey": new.idempotency_key,
+        },
+    }
+    routed = [
+        {
+            "submission_id": new.id,
+            "delivery_id": d.id,
+            "kind": EventKind.ROUTED.value,
+            "at": now,
+            "detail": {"destination": d.destination_id, "messageId": d.message.message_id},
+        }
+        for d in new.deliveries
+    ]
+    return [
+        (submission, [submission_row]),
+        (attachment, attachment_rows),
+        (delivery, delivery_rows),
+        (event, [received, *routed]),
+    ]
+
+
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(event), rows)
+        conn.execute(INSERT_EVENT, rows)
 
 
 class SubmissionStore:
@@ -100,95 +192,18 @@ class SubmissionStore:
 
     def create(self, new: NewSubmission) -> None:
         """Store the submission, its attachments, deliveries and first events atomically."""
-        now = new.received_at
+        batches = _rows(new)
         try:
-            with self.db.write() as conn:
-                conn.execute(
-                    insert(submission).values(
-                        id=new.id,
-                        client_id=new.client_id,
-                        service=new.service,
-                        municipality=new.municipality,
-                        portal_reference=new.portal_reference,
-                        idempotency_key=new.idempotency_key,
-                        request_hash=new.request_hash,
-                        status=SubmissionStatus.ACCEPTED.value,
-                        delivery_count=len(new.deliveries),
-                        envelope=new.envelope,
-                        received_at=now,
-                        updated_at=now,
-                    )
-                )
-                if new.attachments:
-                    conn.execute(
-                        insert(attachment),
-                        [
-                            {
-                                "submission_id": new.id,
-                                "position": i,
-                                "file_name": a.file_name,
-                                "media_type": a.media_type,
-                                "sha256": a.sha256,
-                                "size": len(a.content),
-                                "content": a.content,
-                            }
-                            for i, a in enumerate(new.attachments)
-                        ],
-                    )
-                conn.execute(
-                    insert(delivery),
-                    [
-                        {
-                            "id": d.id,
-                            "submission_id": new.id,
-                            "client_id": new.client_id,
-                            "destination_id": d.destination_id,
-                            "kind": DeliveryKind.SUBMISSION.value,
-                            "message_id": d.message.message_id,
-                            "state": DeliveryState.PENDING.value,
-                            "attempts": 0,
-                            "created_at": now,
-                            "queued_at": now,
-                            "next_attempt_at": now,
-                            "enqueued_at": now,
-                            "updated_at": now,
-                            "media_type": d.message.media_type,
-                            "headers": d.message.headers,
-                            "payload": d.message.body,
-                        }
-                        for d in new.deliveries
-                    ],
-                )
-                received = {
-                    "submission_id": new.id,
-                    "delivery_id": None,
-                    "kind": EventKind.RECEIVED.value,
-                    "at": now,
-                    "detail": {
-                        "service": new.service,
-                        "municipality": new.municipality,
-                        "attachments": len(new.attachments),
-                        "idempotencyKey": new.idempotency_key,
-                    },
-                }
-                routed = [
-                    {
-                        "submission_id": new.id,
-                        "delivery_id": d.id,
-                        "kind": EventKind.ROUTED.value,
-                        "at": now,
-                        "detail": {
-                            "destination": d.destination_id,
-                            "messageId": d.message.message_id,
-                        },
-                    }
-                    for d in new.deliveries
-                ]
-                insert_events(conn, [received, *routed])
+            if self.db.is_postgres:
+                with self.db.engine.connect() as conn:
+                    insert_all(conn.execution_options(isolation_level="AUTOCOMMIT"), batches)
+            else:
+                with self.db.write() as conn:
+                    for stmt, (_, rows) in zip(_INSERTS, batches, strict=True):
+                        if rows:
+                            conn.execute(stmt, rows)
         except IntegrityError as exc:
-            if new.idempotency_key is not None and self.find_by_key(
-                new.client_id, new.idempotency_key
-            ):
+            if new.idempotency_key is not None and self.find_by_key(new.client_id, new.idempotency_key):
                 raise DuplicateIdempotencyKey(new.idempotency_key) from exc
             raise
 
@@ -257,7 +272,5 @@ class SubmissionStore:
 
     def envelope(self, submission_id: str) -> dict[str, Any] | None:
         with self.db.read() as conn:
-            value = conn.execute(
-                select(submission.c.envelope).where(submission.c.id == submission_id)
-            ).scalar()
+            value = conn.execute(select(submission.c.envelope).where(submission.c.id == submission_id)).scalar()
         return value

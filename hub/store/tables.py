@@ -28,9 +28,7 @@ metadata = MetaData(
     }
 )
 
-BigId = BigInteger().with_variant(
-    Integer(), "sqlite"
-)  # SQLite autoincrements INTEGER PRIMARY KEY only
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
 
 api_client = Table(
     "api_client",

@@ -18,7 +18,10 @@ from tests.support.region import HERTEN
 
 def row_counts(hub: RunningHub) -> dict[str, int]:
     with hub.ctx.db.read() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (submission, delivery, event, attachment)}
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (submission, delivery, event, attachment)
+        }
 
 
 def test_accepts_and_reports_status_and_events(hub: RunningHub) -> None:
@@ -130,9 +133,27 @@ def _bad_requests() -> list[tuple[str, dict[str, object], int, str, str | None]]
     not_base64 = sample(attachments=[{**make_attachment(), "content": "***"}])
     extra = sample(colour="blue")
     return [
-        ("malformed-json", {"content": b'{"service": ', "headers": {"content-type": "application/json"}}, 400, "malformed-json", None),
-        ("wrong-content-type", {"content": b"service=x", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 415, "unsupported-media-type", None),
-        ("too-large", {"content": b'{"x": "' + b"a" * 200_000 + b'"}', "headers": {"content-type": "application/json"}}, 413, "payload-too-large", None),
+        (
+            "malformed-json",
+            {"content": b'{"service": ', "headers": {"content-type": "application/json"}},
+            400,
+            "malformed-json",
+            None,
+        ),
+        (
+            "wrong-content-type",
+            {"content": b"service=x", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            415,
+            "unsupported-media-type",
+            None,
+        ),
+        (
+            "too-large",
+            {"content": b'{"x": "' + b"a" * 200_000 + b'"}', "headers": {"content-type": "application/json"}},
+            413,
+            "payload-too-large",
+            None,
+        ),
         ("not-an-object", {"json": [1, 2]}, 422, "validation-error", ""),
         ("unknown-service", {"json": unknown_service}, 422, "no-route", "/service"),
         ("unknown-municipality", {"json": unknown_town}, 422, "no-route", "/municipality"),
@@ -144,7 +165,11 @@ def _bad_requests() -> list[tuple[str, dict[str, object], int, str, str | None]]
     ]
 
 
-@pytest.mark.parametrize(("case", "kwargs", "status", "kind", "pointer"), _bad_requests(), ids=lambda v: v if isinstance(v, str) and v else None)
+@pytest.mark.parametrize(
+    ("case", "kwargs", "status", "kind", "pointer"),
+    _bad_requests(),
+    ids=lambda v: v if isinstance(v, str) and v else None,
+)
 def test_bad_input_gets_its_problem_and_stores_nothing(
     hub: RunningHub, case: str, kwargs: dict[str, object], status: int, kind: str, pointer: str | None
 ) -> None:

@@ -221,13 +221,9 @@ def test_thirteen_bodies_with_unique_well_formed_keys() -> None:
         assert isinstance(ars, str), f"{m['name']}: ARS {ars!r} must be a string (quote it in YAML)"
         assert re.fullmatch(r"[0-9]{12}", ars), f"{m['name']}: ARS {ars!r}"
         assert ars[:5] == ags[:5], f"{m['name']}: ARS {ars} and AGS {ags} name different Kreise"
-        assert ars[-3:] == ags[-3:], (
-            f"{m['name']}: ARS {ars} and AGS {ags} name different Gemeinden"
-        )
+        assert ars[-3:] == ags[-3:], f"{m['name']}: ARS {ars} and AGS {ags} name different Gemeinden"
         assert ags.startswith("05"), f"{m['name']}: not in NRW"
-        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", m["slug"]), (
-            f"{m['name']}: slug {m['slug']!r}"
-        )
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", m["slug"]), f"{m['name']}: slug {m['slug']!r}"
         assert m["kind"] in KINDS, f"{m['name']}: kind {m['kind']!r}"
         assert isinstance(m["name"], str)
         assert m["name"]
@@ -338,26 +334,15 @@ def test_form_schema_exists_and_is_a_closed_draft_2020_12_schema(service: str) -
     assert schema.get("required"), "the form needs required fields"
     for at, sub in object_schemas(schema):
         if "properties" in sub and at.split("/")[-1] not in ("if", "then", "else"):
-            assert sub.get("additionalProperties") is False, (
-                f"{service}: {at} must set additionalProperties: false"
-            )
+            assert sub.get("additionalProperties") is False, f"{service}: {at} must set additionalProperties: false"
         for name in sub.get("required", []):
             if "properties" in sub and at.split("/")[-1] not in ("if", "then", "else"):
                 assert name in sub["properties"], f"{service}: {at} requires undeclared {name!r}"
     for at, sub in object_schemas(schema):
         for name, prop in sub.get("properties", {}).items():
-            assert re.fullmatch(r"[a-z][A-Za-z0-9]*", name), (
-                f"{service}: {at}/{name} is not camelCase"
-            )
-            if (
-                prop.get("type") == "string"
-                and "enum" not in prop
-                and "format" not in prop
-                and "const" not in prop
-            ):
-                assert "maxLength" in prop or "pattern" in prop, (
-                    f"{service}: {at}/{name} is an unbounded string"
-                )
+            assert re.fullmatch(r"[a-z][A-Za-z0-9]*", name), f"{service}: {at}/{name} is not camelCase"
+            if prop.get("type") == "string" and "enum" not in prop and "format" not in prop and "const" not in prop:
+                assert "maxLength" in prop or "pattern" in prop, f"{service}: {at}/{name} is an unbounded string"
 
 
 # --- samples -------------------------------------------------------------------------------
@@ -368,18 +353,15 @@ def test_sample_is_a_valid_envelope_whose_form_fits_the_schema(service: str) -> 
     envelope = sample(service)
     envelope_errors = [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in Draft202012Validator(
-            ENVELOPE_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
-        ).iter_errors(envelope)
+        for e in Draft202012Validator(ENVELOPE_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER).iter_errors(
+            envelope
+        )
     ]
     assert not envelope_errors, envelope_errors
     assert envelope["service"] == service
-    validator = Draft202012Validator(
-        form_schema(service), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    validator = Draft202012Validator(form_schema(service), format_checker=Draft202012Validator.FORMAT_CHECKER)
     form_errors = [
-        f"/form/{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in validator.iter_errors(envelope["form"])
+        f"/form/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(envelope["form"])
     ]
     assert not form_errors, form_errors
 
@@ -389,15 +371,11 @@ def test_sample_is_routed_for_its_municipality(service: str) -> None:
     envelope = sample(service)
     agss = {m["ags"]: m for m in municipalities()}
     assert envelope["municipality"] in agss
-    assert envelope["municipality"] in routed_agss()[service], (
-        f"{service} is not offered in {envelope['municipality']}"
-    )
+    assert envelope["municipality"] in routed_agss()[service], f"{service} is not offered in {envelope['municipality']}"
     body = agss[envelope["municipality"]]
     postal_code = envelope["applicant"]["address"]["postalCode"]
     if envelope["applicant"]["address"].get("city") == body["name"]:
-        assert postal_code in body["postalCodes"], (
-            f"{postal_code} is not a postal code of {body['name']}"
-        )
+        assert postal_code in body["postalCodes"], f"{postal_code} is not a postal code of {body['name']}"
 
 
 def test_the_samples_cover_both_kinds_of_applicant() -> None:
@@ -420,17 +398,11 @@ def test_mapping_spec_is_well_formed(service: str) -> None:
     assert isinstance(s.get("description"), str)
     assert s["description"]
     for rule, _ in walk(s["fields"]):
-        assert set(rule) <= RULE_KEYS, (
-            f"{rule['target']}: unknown keys {sorted(set(rule) - RULE_KEYS)}"
-        )
+        assert set(rule) <= RULE_KEYS, f"{rule['target']}: unknown keys {sorted(set(rule) - RULE_KEYS)}"
         assert str(rule["target"]).startswith("/"), rule
         producers = [k for k in ("source", "const", "each", "function") if k in rule]
-        assert len(producers) == 1, (
-            f"{rule['target']}: give exactly one of source, const, each, function"
-        )
-        assert "transform" not in rule or rule["transform"] in TRANSFORMS, (
-            f"{rule['target']}: {rule.get('transform')}"
-        )
+        assert len(producers) == 1, f"{rule['target']}: give exactly one of source, const, each, function"
+        assert "transform" not in rule or rule["transform"] in TRANSFORMS, f"{rule['target']}: {rule.get('transform')}"
         if len(sources(rule)) > 1:
             assert "join" in rule, f"{rule['target']}: several sources need a join"
         if "each" in rule:
@@ -495,14 +467,10 @@ def check_rules(rules: list[dict[str, Any]], doc: Any, where: str, service: str)
             if value is ABSENT and not lenient:
                 # a join skips its missing later parts, but needs the first
                 assert "join" in rule, f"{service}: {target}: source {pointer} is absent"
-                assert pointer != sources(rule)[0], (
-                    f"{service}: {target}: source {pointer} is absent"
-                )
+                assert pointer != sources(rule)[0], f"{service}: {target}: source {pointer} is absent"
         if "codes" in rule and found and found[0] is not ABSENT:
             key = str(found[0]).lower() if isinstance(found[0], bool) else str(found[0])
-            assert key in {str(k) for k in rule["codes"]}, (
-                f"{service}: {target}: sample value {key!r} has no code"
-            )
+            assert key in {str(k) for k in rule["codes"]}, f"{service}: {target}: sample value {key!r} has no code"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -547,8 +515,6 @@ def test_mapping_functions_handle_both_kinds_of_applicant() -> None:
     assert name(sample("hundesteuer-anmeldung")) == "Mustermann, Erika"
     assert name(sample("handwerkerparkausweis")) == "Mustermann Haustechnik GmbH"
     assert function("mappings.functions:household_size")(sample("wohnberechtigungsschein")) == 3
-    districts = function("mappings.functions:parking_permit_districts")(
-        sample("handwerkerparkausweis")
-    )
+    districts = function("mappings.functions:parking_permit_districts")(sample("handwerkerparkausweis"))
     assert districts[0] == "Münster"  # Gladbeck lies in the Regierungsbezirk Münster (AGS 055…)
     assert len(districts) == len(set(districts))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,7 @@ def test_503_for_the_first_n_calls_then_delivered_on_attempt_n_plus_1_following_
     assert [a["detail"]["outcome"] for a in attempts] == ["transient"] * 3 + ["ok"]
     assert [a["detail"].get("statusCode") for a in attempts] == [503, 503, 503, 201]
     starts = [datetime.fromisoformat(a["detail"]["startedAt"]) for a in attempts]
-    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     for gap, expected in zip(gaps, [0.2, 0.4, 0.8], strict=True):
         assert expected - 0.02 <= gap <= expected + 0.5, gaps
     retries = [e for e in events_of(hub, submission_id) if e["kind"] == "retry_scheduled"]

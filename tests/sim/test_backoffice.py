@@ -137,9 +137,7 @@ def test_delivery_without_idempotency_key_is_refused(sim: httpx.Client) -> None:
 
 def test_invalid_json_is_refused(sim: httpx.Client) -> None:
     # When
-    response = sim.post(
-        "/systems/gladbeck/messages", content=b"{not json", headers={"Idempotency-Key": "m"}
-    )
+    response = sim.post("/systems/gladbeck/messages", content=b"{not json", headers={"Idempotency-Key": "m"})
 
     # Then
     assert response.status_code == 400

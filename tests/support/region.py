@@ -57,8 +57,7 @@ def write_region(
             }
         ],
         "routes": [
-            {"service": s["id"], "municipalities": "all", "destinations": ["{slug}-fachverfahren"]}
-            for s in services
+            {"service": s["id"], "municipalities": "all", "destinations": ["{slug}-fachverfahren"]} for s in services
         ],
     }
     directory.mkdir(parents=True, exist_ok=True)

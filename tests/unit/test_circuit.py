@@ -16,7 +16,8 @@ def test_opens_after_threshold_then_half_opens_with_one_probe() -> None:
     cb = CircuitBreaker(failure_threshold=3, open_seconds=10, clock=clock)
     for _ in range(2):
         cb.record_failure()
-    assert cb.state is CircuitState.CLOSED and cb.allow()
+    assert cb.state is CircuitState.CLOSED
+    assert cb.allow()
     cb.record_failure()
     assert cb.state is CircuitState.OPEN
     assert not cb.allow()

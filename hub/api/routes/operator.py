@@ -54,7 +54,7 @@ async def list_deliveries(
             last_error=r.last_error,
             last_status_code=r.last_status_code,
             dead_at=r.dead_at,
-        )  # fmt: skip
+        )
         for r in rows
         if scope is None or r.municipality in scope
     ]
@@ -63,9 +63,7 @@ async def list_deliveries(
 @router.post("/replay", response_model=ReplayOut)
 async def replay_dead(body: ReplayIn, hub: Hub, operator: Operator) -> ReplayOut:
     if not body.ids and not body.destination:
-        raise Problem(
-            "validation-error", "give 'ids' or a 'destination' (with an optional time range)"
-        )
+        raise Problem("validation-error", "give 'ids' or a 'destination' (with an optional time range)")
     replayed = await run_in_threadpool(
         lambda: replay(
             hub,
@@ -75,7 +73,7 @@ async def replay_dead(body: ReplayIn, hub: Hub, operator: Operator) -> ReplayOut
             until=body.until,
             municipalities=_scope(operator),
             actor=f"api:{operator.name}",
-        )  # fmt: skip
+        )
     )
     return ReplayOut(replayed=replayed, count=len(replayed))
 

@@ -19,34 +19,26 @@ from hub.store.submissions import SubmissionView
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
 
-_PROBLEM = {
-    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-}
+_PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
 async def read_json_body(request: Request, limit: int) -> Any:
     """The body as JSON, enforcing content type (415), size (413) and syntax (400)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/json" and not (
-        ctype.startswith("application/") and ctype.endswith("+json")
-    ):
+    if ctype != "application/json" and not (ctype.startswith("application/") and ctype.endswith("+json")):
         raise Problem(
             "unsupported-media-type",
             f"got {ctype or 'no content type'!r}, expected application/json",
         )
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise Problem(
-            "payload-too-large", f"{declared} bytes exceed the limit of {limit} bytes", limit=limit
-        )
+        raise Problem("payload-too-large", f"{declared} bytes exceed the limit of {limit} bytes", limit=limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise Problem(
-                "payload-too-large", f"the body exceeds the limit of {limit} bytes", limit=limit
-            )
+            raise Problem("payload-too-large", f"the body exceeds the limit of {limit} bytes", limit=limit)
         chunks.append(chunk)
     try:
         return orjson.loads(b"".join(chunks))
@@ -55,7 +47,7 @@ async def read_json_body(request: Request, limit: int) -> Any:
 
 
 def _accepted(request: Request, submission_id: str, status: str) -> AcceptedOut:
-    base = str(request.url_for("get_submission", submission_id=submission_id))
+    base = f"{request.base_url}{router.prefix.lstrip('/')}/{submission_id}"
     return AcceptedOut(id=submission_id, status=status, status_url=base, events_url=base + "/events")
 
 
@@ -85,13 +77,11 @@ def _visible(client: ApiClient, view: SubmissionView | None) -> SubmissionView:
         413: _PROBLEM,
         415: _PROBLEM,
         422: _PROBLEM,
-    },  # fmt: skip
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/SubmissionRequest"}}
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmissionRequest"}}},
         }
     },
 )
@@ -118,9 +108,7 @@ async def create_submission(
     headers = {"Location": out.status_url}
     if accepted.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return Response(
-        out.model_dump_json(), status_code=202, media_type="application/json", headers=headers
-    )
+    return Response(out.model_dump_json(), status_code=202, media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -157,28 +145,19 @@ async def get_submission(submission_id: str, hub: Hub, client: PortalClient) -> 
     )
 
 
-@router.get(
-    "/{submission_id}/events", response_model=EventsOut, responses={403: _PROBLEM, 404: _PROBLEM}
-)
-async def get_events(
-    submission_id: str, hub: Hub, client: PortalClient, after: int = 0
-) -> EventsOut:
+@router.get("/{submission_id}/events", response_model=EventsOut, responses={403: _PROBLEM, 404: _PROBLEM})
+async def get_events(submission_id: str, hub: Hub, client: PortalClient, after: int = 0) -> EventsOut:
     _visible(client, await run_in_threadpool(hub.submissions.get, submission_id))
     events = await run_in_threadpool(hub.submissions.events, submission_id, after=after)
     return EventsOut(
         submission_id=submission_id,
-        events=[
-            EventOut(id=e.id, kind=e.kind, at=e.at, delivery_id=e.delivery_id, detail=e.detail)
-            for e in events
-        ],
+        events=[EventOut(id=e.id, kind=e.kind, at=e.at, delivery_id=e.delivery_id, detail=e.detail) for e in events],
     )
 
 
 def openapi_components() -> dict[str, Any]:
     """Schemas referenced by hand above (the body is parsed by hand to control 400/413/415)."""
-    schema = SubmissionRequest.model_json_schema(
-        by_alias=True, ref_template="#/components/schemas/{model}"
-    )
+    schema = SubmissionRequest.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
     defs = schema.pop("$defs", {})
     problem = {
         "type": "object",

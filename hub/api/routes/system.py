@@ -42,6 +42,4 @@ async def problem_page(kind: str) -> HTMLResponse:
     if kind not in KINDS:
         raise Problem("not-found", f"no problem type {kind!r}")
     status, title, explanation = KINDS[kind]
-    return HTMLResponse(
-        f"<!doctype html><title>{title}</title><h1>{status} {title}</h1><p>{explanation}</p>"
-    )
+    return HTMLResponse(f"<!doctype html><title>{title}</title><h1>{status} {title}</h1><p>{explanation}</p>")
