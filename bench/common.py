@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from hub.config import PROJECT_ROOT
 
@@ -37,7 +37,7 @@ def payload() -> bytes:
 def fresh_postgres() -> str:
     """Recreate the benchmark database so every run starts empty."""
     engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = POSTGRES_URL.rsplit("/", 1)[1]
+    name = make_url(POSTGRES_URL).database
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -18,6 +18,7 @@ from sqlalchemy import Column, MetaData, String, Table, Text, insert
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from hub.bootstrap import API_THREADS
 from hub.config import Settings
 from hub.store.db import Database
 
@@ -28,7 +29,7 @@ ceiling_table = Table(
 
 
 def ceiling_app(settings: Settings) -> FastAPI:
-    db = Database(settings.database_url, pool_size=max(settings.worker_threads + 4, 10))
+    db = Database(settings.database_url, pool_size=API_THREADS)  # as the hub's API process
     ceiling_metadata.create_all(db.engine)
     app = FastAPI()
 
@@ -54,7 +55,7 @@ def hub_app(settings: Settings) -> FastAPI:
     from hub.logging import configure
 
     configure("WARNING", "json")
-    return create_app(build(settings, migrate=True), run_worker=False)
+    return create_app(build(settings, migrate=True, api=True, worker=False), run_worker=False)
 
 
 def main() -> None:

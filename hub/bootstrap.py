@@ -85,8 +85,13 @@ class HubContext:
         self.db.dispose()
 
 
-def build(settings: Settings, *, migrate: bool = False) -> HubContext:
-    db = Database(settings.database_url, pool_size=max(settings.worker_threads + 4, 10))
+API_THREADS = 40  # Starlette's default thread pool, which runs the handlers' database work
+
+
+def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker: bool = True) -> HubContext:
+    """Everything a process needs; ``api`` and ``worker`` say which roles it plays (for pool sizing)."""
+    pool = settings.db_pool_size or (API_THREADS if api else 0) + (settings.worker_threads + 4 if worker else 0)
+    db = Database(settings.database_url, pool_size=pool)
     if migrate:
         db.upgrade()
     region = load_region(settings.config_dir)
@@ -101,8 +106,8 @@ def build(settings: Settings, *, migrate: bool = False) -> HubContext:
     resolver = DestinationResolver(region, clients, callback_policy)
     holder: list[Deliverer] = []
 
-    def deliver(delivery_ids: list[str], destination_id: str) -> None:
-        holder[0](delivery_ids, destination_id)
+    def deliver(pairs: list[list[str]]) -> None:
+        holder[0](pairs)
 
     actor = declare_deliver(broker, deliver)
     dispatcher = Dispatcher(actor)

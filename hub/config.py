@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest accepted request body.")
     worker_threads: int = Field(default=8, description="Delivery threads per worker process.")
+    db_pool_size: int | None = Field(
+        default=None,
+        description="Database connections per process (default: 40 for the API, whose thread pool has 40 "
+        "threads, plus the worker threads; threads + 4 for a worker). Keep it at least that: connections "
+        "opened beyond the pool are closed after each use, and PostgreSQL forks a backend for each new one.",
+    )
     sweep_interval_seconds: float = Field(
         default=1.0,
         description="How often the sweeper looks for due deliveries and expired leases.",

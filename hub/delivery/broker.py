@@ -47,7 +47,7 @@ def batch(broker: dramatiq.Broker) -> Iterator[None]:
         yield
 
 
-def declare_deliver(broker: dramatiq.Broker, fn: Callable[[list[str], str], None]) -> dramatiq.Actor:  # type: ignore[type-arg]
-    """Declare ``deliver(delivery_ids, destination_id)`` on ``broker`` (not the global broker)."""
+def declare_deliver(broker: dramatiq.Broker, fn: Callable[[list[list[str]]], None]) -> dramatiq.Actor:  # type: ignore[type-arg]
+    """Declare ``deliver([[delivery_id, destination_id], ...])`` on ``broker`` (not the global one)."""
     decorate = dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, broker=broker)
     return decorate(fn)

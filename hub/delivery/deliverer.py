@@ -1,9 +1,11 @@
 """The body of the ``deliver`` actor: guard, lease, send, settle, nudge what follows.
 
-A broker message names one destination and one or more of its deliveries (the dispatcher groups
-nudges that queued up together). They are leased in one statement, sent one after the other over
-the destination's pooled connection, and settled together; a transient failure ends the batch
-early, so a failing receiver costs one timeout per batch, not one per delivery.
+A broker message carries up to a few (delivery, destination) pairs: the dispatcher puts nudges
+that queued up together into one message. Each destination's share passes its circuit breaker
+and takes one of its concurrency slots (or waits, deferred, without holding a thread); then all
+are leased in one statement, sent one after the other, and settled together. A transient failure
+ends that destination's share early, so a failing receiver costs one timeout per batch, not one
+per delivery.
 
 At-least-once: a worker that dies after sending but before settling leaves an expired lease; the
 sweeper re-enqueues it and the next worker sends the same message (same message id) again, which
@@ -17,6 +19,7 @@ import random
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
@@ -45,6 +48,16 @@ BUSY_DEFER_SECONDS = 0.25
 CONFIG_DEFER_SECONDS = 60.0
 
 
+@dataclass(frozen=True)
+class _Group:
+    """The deliveries of one destination within a batch, admitted by its breaker and a slot."""
+
+    destination: Destination
+    breaker: CircuitBreaker
+    slot: threading.BoundedSemaphore
+    ids: list[str]
+
+
 class Deliverer:
     def __init__(
         self,
@@ -64,60 +77,79 @@ class Deliverer:
     def owner(self) -> str:
         return f"{self._owner_prefix}:{threading.get_ident()}"
 
-    def __call__(self, delivery_ids: list[str] | str, destination_id: str) -> None:
-        ids = [delivery_ids] if isinstance(delivery_ids, str) else list(delivery_ids)
+    def __call__(self, pairs: list[list[str]]) -> None:
+        """Deliver a batch of (delivery id, destination id) pairs from one broker message."""
+        groups: dict[str, list[str]] = {}
+        for delivery_id, destination_id in pairs:
+            groups.setdefault(destination_id, []).append(delivery_id)
+        ready: list[_Group] = []
+        try:
+            for destination_id, ids in groups.items():
+                group = self._admit(destination_id, ids)
+                if group is not None:
+                    ready.append(group)
+            if ready:
+                self._deliver(ready)
+        finally:
+            for group in ready:
+                group.slot.release()
+
+    def _admit(self, destination_id: str, ids: list[str]) -> _Group | None:
+        """The destination's group if its circuit and concurrency let it go now; else deferred."""
         try:
             destination = self.destinations.get(destination_id)
         except ConfigError as exc:
             log.error("destination_unknown", destination=destination_id, error=str(exc))
             self._defer(ids, destination_id, CONFIG_DEFER_SECONDS)
-            return
+            return None
         breaker = self.guards.breaker(destination)
         if not breaker.allow():
             self._defer(ids, destination_id, breaker.retry_in())
-            return
+            return None
         slot = self.guards.slot(destination)
         if not slot.acquire(blocking=False):
             breaker.release_probe()
             self._defer(ids, destination_id, BUSY_DEFER_SECONDS * (1 + random.random()))
-            return
-        try:
-            # The batch is sent serially, so its last lease must outlast the ones before it.
-            lease = destination.lease_seconds + destination.timeout_seconds * (len(ids) - 1)
-            leased = self.deliveries.lease_many(ids, self.owner(), lease)
-            if not leased:
-                breaker.release_probe()
-                return  # not due, already delivered, or another worker holds them
-            self._send_batch(leased, destination, breaker)
-        finally:
-            slot.release()
+            return None
+        return _Group(destination, breaker, slot, ids)
+
+    def _deliver(self, groups: list[_Group]) -> None:
+        # The batch is sent serially, so the leases must outlast every send before the last one.
+        ids = [i for g in groups for i in g.ids]
+        lease = max(g.destination.lease_seconds for g in groups) + sum(
+            g.destination.timeout_seconds * len(g.ids) for g in groups
+        )
+        leased = {d.id: d for d in self.deliveries.lease_many(ids, self.owner(), lease)}
+        transitions: list[Transition] = []
+        retries: set[str] = set()
+        for group in groups:
+            mine = [leased[i] for i in group.ids if i in leased]
+            if not mine:
+                group.breaker.release_probe()  # not due, already delivered, or held by another worker
+                continue
+            connector = self.connectors.get(group.destination)
+            for n, d in enumerate(mine):
+                transition = self._attempt(d, group.destination, connector, group.breaker)
+                transitions.append(transition)
+                if transition.state.value == "retrying":
+                    retries.add(d.id)
+                    self._give_back(mine[n + 1 :], group.destination)
+                    break
+        settled = self.deliveries.settle(transitions)
+        for transition, outcome in zip(transitions, settled, strict=True):
+            d = transition.delivery
+            if not outcome.applied:
+                log.warning("lease_lost", delivery_id=d.id)
+                continue
+            if outcome.callbacks:
+                self.dispatcher.nudge(outcome.callbacks)
+            if d.id in retries:
+                self.dispatcher.nudge([(d.id, d.destination_id)], at=transition.values["next_attempt_at"])
 
     def _defer(self, ids: list[str], destination_id: str, seconds: float) -> None:
         at = utcnow() + timedelta(seconds=seconds)
         deferred = [i for i in ids if self.deliveries.defer(i, at)]
         self.dispatcher.nudge([(i, destination_id) for i in deferred], at=at)
-
-    def _send_batch(self, leased: list[LeasedDelivery], destination: Destination, breaker: CircuitBreaker) -> None:
-        connector = self.connectors.get(destination)
-        transitions: list[Transition] = []
-        retries: list[Transition] = []
-        for i, d in enumerate(leased):
-            transition = self._attempt(d, destination, connector, breaker)
-            transitions.append(transition)
-            if transition.state.value == "retrying":
-                retries.append(transition)
-                self._give_back(leased[i + 1 :], destination)
-                break
-        settled = self.deliveries.settle(transitions)
-        for transition, outcome in zip(transitions, settled, strict=True):
-            if not outcome.applied:
-                log.warning("lease_lost", delivery_id=transition.delivery.id)
-                continue
-            if outcome.callbacks:
-                self.dispatcher.nudge(outcome.callbacks)
-            if transition in retries:
-                at = transition.values["next_attempt_at"]
-                self.dispatcher.nudge([(transition.delivery.id, destination.id)], at=at)
 
     def _give_back(self, rest: list[LeasedDelivery], destination: Destination) -> None:
         """The receiver just failed: return the batch's unsent deliveries without an attempt."""

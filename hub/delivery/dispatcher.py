@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -21,26 +22,28 @@ from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
 
-BATCH = 500
-PER_MESSAGE = 16
+BATCH = 500  # nudges per broker round trip
+PER_MESSAGE = 8  # deliveries per broker message: one lease and one settle statement for all
+LINGER_SECONDS = 0.003
 
 _Nudge = tuple[tuple[str, str], datetime | None]
 
 
-def _group(items: list[_Nudge]) -> list[tuple[list[str], str, datetime | None]]:
-    """One message per destination for what is due now (up to ``PER_MESSAGE``); delayed ones alone."""
-    out: list[tuple[list[str], str, datetime | None]] = []
-    due: dict[str, list[str]] = {}
+def _group(items: list[_Nudge]) -> list[tuple[list[list[str]], datetime | None]]:
+    """Messages of up to ``PER_MESSAGE`` (delivery, destination) pairs for what is due now; a
+    delayed nudge travels alone, since the broker delays whole messages."""
+    out: list[tuple[list[list[str]], datetime | None]] = []
+    due: list[list[str]] = []
     for (delivery_id, destination_id), at in items:
         if at is not None:
-            out.append(([delivery_id], destination_id, at))
+            out.append(([[delivery_id, destination_id]], at))
             continue
-        ids = due.setdefault(destination_id, [])
-        ids.append(delivery_id)
-        if len(ids) == PER_MESSAGE:
-            out.append((ids, destination_id, None))
-            due[destination_id] = []
-    out += [(ids, destination_id, None) for destination_id, ids in due.items() if ids]
+        due.append([delivery_id, destination_id])
+        if len(due) == PER_MESSAGE:
+            out.append((due, None))
+            due = []
+    if due:
+        out.append((due, None))
     return out
 
 
@@ -59,6 +62,8 @@ class Dispatcher:
     def _run(self) -> None:
         while True:
             items = [self._queue.get()]
+            if self._queue.empty():
+                time.sleep(LINGER_SECONDS)  # under load, let a few more nudges share the message
             while len(items) < BATCH:  # take what queued up meanwhile: one broker round trip
                 try:
                     items.append(self._queue.get_nowait())
@@ -67,21 +72,21 @@ class Dispatcher:
             stop = None in items
             try:
                 with batch(self.actor.broker):
-                    for ids, destination_id, at in _group([i for i in items if i is not None]):
-                        self._send(ids, destination_id, at)
+                    for pairs, at in _group([i for i in items if i is not None]):
+                        self._send(pairs, at)
             except Exception as exc:
                 log.warning("nudge_batch_failed", count=len(items), error=f"{type(exc).__name__}: {exc}")
             if stop:
                 return
 
-    def _send(self, ids: list[str], destination_id: str, at: datetime | None) -> None:
+    def _send(self, pairs: list[list[str]], at: datetime | None) -> None:
         delay = None
         if at is not None:
             delay = max(math.ceil((at - utcnow()).total_seconds() * 1000), 0) or None
         try:
-            self.actor.send_with_options(args=(ids, destination_id), delay=delay)
-        except Exception as exc:
-            log.warning("nudge_failed", delivery_ids=ids, error=f"{type(exc).__name__}: {exc}")
+            self.actor.send_with_options(args=(pairs,), delay=delay)
+        except Exception as exc:  # any broker failure: the database still has them
+            log.warning("nudge_failed", deliveries=[p[0] for p in pairs], error=f"{type(exc).__name__}: {exc}")
 
     def close(self, timeout: float = 5.0) -> None:
         """Send what is queued, then stop the thread."""

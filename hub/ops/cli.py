@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import threading
 from datetime import datetime
 from typing import Any
@@ -15,20 +16,21 @@ from rich.table import Table
 
 from hub.config import Settings
 
-console = Console()
+# Piped output (cron, scripts, CI) gets wide lines: ids must never be cut to fit 80 columns.
+console = Console() if sys.stdout.isatty() else Console(width=400, soft_wrap=True)
 
 
 def _settings() -> Settings:
     return Settings()
 
 
-def _hub(migrate: bool = False) -> Any:
+def _hub(migrate: bool = False, *, api: bool = False, worker: bool = False) -> Any:
     from hub.bootstrap import build
     from hub.logging import configure
 
     settings = _settings()
     configure(settings.log_level, settings.log_format)
-    return build(settings, migrate=migrate)
+    return build(settings, migrate=migrate, api=api, worker=worker)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,8 +60,9 @@ def serve(host: str, port: int, worker: bool | None) -> None:
 
     from hub.api.app import create_app
 
-    hub = _hub(migrate=True)
-    run_worker = hub.embedded_broker if worker is None else worker
+    settings = _settings()
+    run_worker = settings.broker_url.startswith("memory:") if worker is None else worker
+    hub = _hub(migrate=True, api=True, worker=run_worker)
     app = create_app(hub, run_worker=run_worker)
     console.print(f"[bold]hub[/] serving on http://{host}:{port}  (docs: /docs, worker in process: {run_worker})")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
@@ -87,7 +90,9 @@ def worker(threads: int | None, processes: int) -> None:
 
 
 def _run_worker(threads: int | None) -> None:
-    hub = _hub(migrate=False)
+    if threads:
+        os.environ["HUB_WORKER_THREADS"] = str(threads)
+    hub = _hub(migrate=False, worker=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -186,10 +191,13 @@ def clients_create(
     """Create an API key; it is printed once and stored only as a hash."""
     if not municipalities and not all_municipalities:
         raise click.UsageError("give --municipality AGS (repeatable) or --all-municipalities")
-    hub = _hub(migrate=True)
-    unknown = [m for m in municipalities if m not in hub.region.municipalities]
+    from hub.routing.region import load_region
+
+    region = load_region(_settings().config_dir)
+    unknown = [m for m in municipalities if m not in region.municipalities]
     if unknown:
         raise click.BadParameter(f"unknown AGS {unknown}", param_hint="--municipality")
+    hub = _hub(migrate=True)
     client, key = hub.clients.create(
         name,
         ["*"] if all_municipalities else list(municipalities),
@@ -344,6 +352,7 @@ def replay(
     with console.status("replaying dead deliveries..."):
         replayed = do_replay(
             hub,
+            for_sweeper=hub.embedded_broker,
             ids=list(delivery_ids) or None,
             destination=destination,
             since=_when(since),

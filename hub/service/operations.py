@@ -21,8 +21,13 @@ def replay(
     until: datetime | None = None,
     municipalities: Sequence[str] | None = None,
     actor: str,
+    for_sweeper: bool = False,
 ) -> list[str]:
-    """Replay dead deliveries (by id, or in bulk by destination and time range); returns their ids."""
+    """Replay dead deliveries (by id, or in bulk by destination and time range); returns their ids.
+
+    ``for_sweeper``: this process's broker reaches no worker (the CLI beside an embedded hub), so
+    leave the deliveries to the running hub's sweeper, which takes them at its next pass.
+    """
     pairs = hub.deliveries.replay(
         ids=ids,
         destination=destination,
@@ -30,6 +35,7 @@ def replay(
         until=until,
         municipalities=municipalities,
         actor=actor,
+        for_sweeper=for_sweeper,
     )
     hub.dispatcher.nudge(pairs)
     replayed = [d for d, dest in pairs if not dest.startswith("portal-callback:")]

@@ -18,6 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+OVERFLOW = 5  # connections beyond the pool are opened per use: fine for bursts, costly as a habit
 
 
 def normalise_url(url: str) -> str:
@@ -42,7 +43,7 @@ class Database:
                 json_deserializer=orjson.loads,
                 connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
                 pool_size=pool_size,
-                max_overflow=pool_size,
+                max_overflow=OVERFLOW,
             )
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
@@ -53,7 +54,7 @@ class Database:
             self.engine = create_engine(
                 self.url,
                 pool_size=pool_size,
-                max_overflow=pool_size,
+                max_overflow=OVERFLOW,
                 pool_recycle=1800,
                 json_serializer=_json_dumps,
                 json_deserializer=orjson.loads,

@@ -517,6 +517,7 @@ class DeliveryStore:
         until: datetime | None = None,
         municipalities: Sequence[str] | None = None,
         actor: str = "operator",
+        for_sweeper: bool = False,
     ) -> list[tuple[str, str]]:
         """Make dead deliveries pending again; returns the (delivery, destination) pairs to enqueue."""
         now = utcnow()
@@ -557,7 +558,8 @@ class DeliveryStore:
                         attempts=0,
                         queued_at=now,
                         next_attempt_at=now,
-                        enqueued_at=now,
+                        # None: "never enqueued", so any sweeper takes it at its next pass.
+                        enqueued_at=None if for_sweeper else now,
                         dead_at=None,
                         updated_at=now,
                     )

@@ -125,8 +125,10 @@ def test_a_client_for_an_unknown_ags_is_a_usage_error(cli: HubCli, sqlite_url: s
     assert result.returncode == 2, describe(result)
     assert "--municipality" in result.stderr
     assert "05999999" in result.stderr
+    # (the AGS is checked against the region before the database is even touched)
     db = Database(sqlite_url)
     try:
+        db.upgrade()
         assert ClientStore(db).list() == []
     finally:
         db.dispose()
@@ -208,7 +210,11 @@ def test_an_unknown_submission_is_an_error(cli: HubCli) -> None:
     assert "no submission no-such-id" in result.stderr
 
 
-def test_destinations_shows_the_backlog_per_destination(running: RunningHub, sim: httpx.Client, cli: HubCli) -> None:
+def test_destinations_shows_the_backlog_per_destination(
+    running: RunningHub,
+    sim: httpx.Client,
+    cli: HubCli,
+) -> None:
     # Given one submission refused by the back office and one delivered afterwards
     refuse_next_call(sim)
     wait_status(running, submit(running), "failed")

@@ -1,8 +1,8 @@
 """The README's promise: ``hub demo`` runs, the curl example submits, the simulator receives it.
 
 The demo runs as a real process on free ports with its database in a temporary folder (the
-developer's ``var/`` is untouched); the example is run literally with ``curl`` from the project
-root, as a reader of the README would.
+developer's ``var/`` is untouched). The example is taken from the README's "Try it" section and
+run literally with ``curl`` from the project root, as a reader would (only the port differs).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from tests.support.cli import clean_environ, free_port
 from tests.support.waiting import wait_for
 
 DEMO_KEY = "hub_demo0000_emscher-lippe-demo-key"
-CURL_EXAMPLE = (
+README_URL = "http://127.0.0.1:8000"
+DEMO_HINT = (
     "curl -s -X POST http://127.0.0.1:{port}/v1/submissions "
     f"-H 'Authorization: Bearer {DEMO_KEY}' -H 'Content-Type: application/json' "
     "-d @config/emscher-lippe/samples/hundesteuer-anmeldung.json"
@@ -52,6 +53,21 @@ class Demo:
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def readme_example() -> str:
+    """The first ``curl -s -X POST`` of the README's "Try it" block, with its line continuations."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "## Try it" in readme, "the README has no 'Try it' section"
+    block = readme.split("## Try it", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = block.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("curl -s -X POST"))
+    command: list[str] = []
+    for line in lines[start:]:
+        command.append(line)
+        if not line.endswith("\\"):
+            break
+    return "\n".join(command)
 
 
 def _healthy(demo: Demo) -> bool:
@@ -90,6 +106,21 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
             process.wait(timeout=10)
 
 
+def run_curl(command: str) -> dict[str, Any]:
+    """Run a curl command line through the shell from the project root; its JSON answer."""
+    answer = subprocess.run(
+        command,
+        shell=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert answer.returncode == 0, f"{command}\nexited {answer.returncode}: {answer.stderr}"
+    parsed: dict[str, Any] = json.loads(answer.stdout)
+    return parsed
+
+
 def _refuses_connections(port: int) -> bool:
     try:
         httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
@@ -99,38 +130,46 @@ def _refuses_connections(port: int) -> bool:
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_the_readme_curl_example_is_delivered_by_the_demo(demo: Demo, stop_signal: signal.Signals) -> None:
+def test_the_readme_curl_example_is_delivered_by_the_demo(
+    demo: Demo,
+    stop_signal: signal.Signals,
+) -> None:
     # Given a running demo and curl on the machine
-    curl = shutil.which("curl")
-    assert curl is not None, "curl is required for the README example and is not installed"
+    assert shutil.which("curl") is not None, "curl is needed for the README example: install it"
 
-    # When the README's curl example is run literally from the project root
-    command = CURL_EXAMPLE.format(port=demo.port)
-    answer = subprocess.run(command, shell=True, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=30)
+    # When the README's curl example is run literally from the project root (on the demo's port)
+    example = readme_example()
+    assert README_URL in example, example
+    from_readme = run_curl(example.replace(README_URL, demo.url))
 
-    # Then it was accepted (the 202 body: curl -s prints no status, problems look different)
-    assert answer.returncode == 0, answer.stderr
-    accepted: dict[str, Any] = json.loads(answer.stdout)
-    assert accepted["status"] == "accepted", accepted
-    assert accepted["statusUrl"] == f"{demo.url}/v1/submissions/{accepted['id']}"
+    # And the example the demo printed at start-up, too (rich may have wrapped it: words compared)
+    hint = DEMO_HINT.format(port=demo.port)
+    assert " ".join(hint.split()) in " ".join(demo.output().split()), demo.output()
+    from_hint = run_curl(hint)
 
-    # And the demo's own printed hint is that very command
-    assert " ".join(command.split()) in " ".join(demo.output().split())
+    # Then both were accepted: the 202 body (curl -s prints no status; problems look different)
+    for accepted in (from_readme, from_hint):
+        assert accepted["status"] == "accepted", accepted
+        assert accepted["statusUrl"] == f"{demo.url}/v1/submissions/{accepted['id']}"
 
-    # And its status URL reads delivered soon after
+    # And their status URLs read delivered soon after
     headers = {"Authorization": f"Bearer {DEMO_KEY}"}
+    message_ids: dict[str, str] = {}
+    for accepted in (from_readme, from_hint):
 
-    def delivered() -> dict[str, Any] | None:
-        status: dict[str, Any] = httpx.get(accepted["statusUrl"], headers=headers).json()
-        return status if status["status"] == "delivered" else None
+        def delivered(url: str = accepted["statusUrl"]) -> dict[str, Any] | None:
+            status: dict[str, Any] = httpx.get(url, headers=headers).json()
+            return status if status["status"] == "delivered" else None
 
-    status = wait_for(delivered, timeout=30, what="the demo submission delivered")
-    assert status is not None
+        status = wait_for(delivered, timeout=30, what=f"{accepted['id']} delivered")
+        assert status is not None
+        message_ids[accepted["id"]] = status["deliveries"][0]["messageId"]
 
-    # And the simulator holds the message for Gladbeck
+    # And the simulated back office of Gladbeck holds both messages
     messages = httpx.get(f"{demo.sim_url}/_sim/messages").json()
-    assert [(m["system"], m["messageId"]) for m in messages] == [("gladbeck", status["deliveries"][0]["messageId"])]
-    assert messages[0]["body"]["nachricht"]["einreichungId"] == accepted["id"]
+    received = {m["body"]["nachricht"]["einreichungId"]: m["messageId"] for m in messages}
+    assert received == message_ids
+    assert {m["system"] for m in messages} == {"gladbeck"}
 
     # When the demo is told to stop
     started = time.monotonic()

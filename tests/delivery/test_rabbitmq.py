@@ -74,21 +74,31 @@ def amqp_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def rabbit_hub(postgres_url: str, amqp_url: str, region_dir: Path, sim: httpx.Client) -> Iterator[RunningHub]:
+def rabbit_hub(
+    postgres_url: str,
+    amqp_url: str,
+    region_dir: Path,
+    sim: httpx.Client,
+) -> Iterator[RunningHub]:
     _truncate(postgres_url)
     running = start_hub(make_settings(postgres_url, region_dir, broker_url=amqp_url))
     yield running
     stop_hub(running)
 
 
-def test_a_rabbitmq_broker_delivers_submissions(rabbit_hub: RunningHub, amqp_url: str, sim: httpx.Client) -> None:
+def test_a_rabbitmq_broker_delivers_submissions(
+    rabbit_hub: RunningHub,
+    amqp_url: str,
+    sim: httpx.Client,
+) -> None:
     # Given a hub on PostgreSQL whose broker is RabbitMQ, with its worker in process
     assert isinstance(rabbit_hub.ctx.broker, RabbitmqBroker)
 
     # When three submissions are made
     ids = []
     for n in range(3):
-        answer = rabbit_hub.api.post("/v1/submissions", json=sample(portalReference=f"GLA-2026-{n:06d}"))
+        envelope = sample(portalReference=f"GLA-2026-{n:06d}")
+        answer = rabbit_hub.api.post("/v1/submissions", json=envelope)
         assert answer.status_code == 202, answer.text
         ids.append(str(answer.json()["id"]))
 

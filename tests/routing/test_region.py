@@ -15,6 +15,7 @@ from tests.support.region import GLADBECK, REAL_CONFIG
 KREIS = "05562000"
 UNKNOWN_AGS = "05999999"
 TOWNS = 12
+BACKOFFICE = {"id": "backoffice", "connector": "fachverfahren-rest", "settings": {"url": "x"}}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def write_region(directory: Path, **overrides: Any) -> Path:
         "name": "Tmp region",
         "municipalities": [{"ags": GLADBECK, "slug": "gladbeck", "name": "Gladbeck"}],
         "services": [{"id": "hundesteuer-anmeldung", "name": "Hundesteuer"}],
-        "destinations": [{"id": "backoffice", "connector": "fachverfahren-rest", "settings": {"url": "x"}}],
+        "destinations": [BACKOFFICE],
         "routes": [
             {
                 "service": "hundesteuer-anmeldung",
@@ -56,7 +57,8 @@ def test_the_real_region_has_its_13_bodies_and_every_route_reaches_known_destina
     # Then it has the 13 bodies: two kreisfreie Städte, the Kreis and its ten towns
     assert len(region.municipalities) == 13
     kinds = [m.kind for m in region.municipalities.values()]
-    assert sorted(kinds) == sorted(["kreisfreie-stadt"] * 2 + ["kreis"] + ["kreisangehoerige-stadt"] * 10)
+    expected = ["kreisfreie-stadt"] * 2 + ["kreis"] + ["kreisangehoerige-stadt"] * 10
+    assert sorted(kinds) == sorted(expected)
     assert all(len(ags) == 8 and ags.isdigit() for ags in region.municipalities)
 
     # And every route names destinations that exist, for each of its twelve towns
@@ -140,7 +142,7 @@ def test_variables_in_the_region_file_are_expanded_at_load_time(
     }
     directory = write_region(
         tmp_path / "region",
-        destinations=[{"id": "backoffice", "connector": "fachverfahren-rest", "settings": settings}],
+        destinations=[{**BACKOFFICE, "settings": settings}],
     )
     for name in ("HUB_TEST_REGION_URL", "HUB_TEST_REGION_TOKEN"):
         monkeypatch.delenv(name, raising=False)

@@ -79,7 +79,12 @@ class Stores:
         )
         return submission_id, [d.id for d in new_deliveries]
 
-    def lease(self, delivery_id: str, owner: str = "worker", seconds: float = LONG_LEASE) -> LeasedDelivery:
+    def lease(
+        self,
+        delivery_id: str,
+        owner: str = "worker",
+        seconds: float = LONG_LEASE,
+    ) -> LeasedDelivery:
         leased = self.deliveries.lease(delivery_id, owner, seconds)
         assert leased is not None, f"{delivery_id} could not be leased"
         return leased
@@ -99,7 +104,8 @@ class Stores:
 
     def lease_owner(self, delivery_id: str) -> str | None:
         with self.db.read() as conn:
-            owner = conn.execute(select(delivery.c.lease_owner).where(delivery.c.id == delivery_id)).scalar_one()
+            query = select(delivery.c.lease_owner).where(delivery.c.id == delivery_id)
+            owner = conn.execute(query).scalar_one()
         return owner  # type: ignore[no-any-return]
 
 
@@ -108,11 +114,23 @@ def ok() -> Attempt:
 
 
 def refused() -> Attempt:
-    return Attempt(started_at=utcnow(), duration_ms=9.0, outcome="permanent", status_code=400, error="400")
+    return Attempt(
+        started_at=utcnow(),
+        duration_ms=9.0,
+        outcome="permanent",
+        status_code=400,
+        error="400",
+    )
 
 
 def unavailable() -> Attempt:
-    return Attempt(started_at=utcnow(), duration_ms=5.0, outcome="transient", status_code=503, error="503")
+    return Attempt(
+        started_at=utcnow(),
+        duration_ms=5.0,
+        outcome="transient",
+        status_code=503,
+        error="503",
+    )
 
 
 @pytest.fixture
@@ -150,15 +168,16 @@ def test_a_lease_is_exclusive_when_two_workers_race_for_it(stores: Stores) -> No
 
 
 def test_an_expired_lease_is_taken_over_and_the_old_owner_cannot_settle(stores: Stores) -> None:
-    # Given a delivery leased by a worker for 0.3 s
+    # Given a delivery leased by a worker for half a second
     submission_id, [delivery_id] = stores.submit()
-    slow = stores.lease(delivery_id, "slow-worker", 0.3)
+    slow = stores.lease(delivery_id, "slow-worker", 0.5)
+    expired_by = time.monotonic() + 0.5
 
     # Then nobody else can take it while the lease holds
     assert stores.deliveries.lease(delivery_id, "eager-worker", LONG_LEASE) is None
 
     # When the lease has expired, another worker takes it over
-    time.sleep(0.4)
+    time.sleep(max(expired_by - time.monotonic(), 0) + 0.05)
     fast = stores.lease(delivery_id, "fast-worker")
 
     # Then the takeover counts as the second attempt
@@ -263,7 +282,12 @@ def test_replay_by_destination_and_time_range_and_by_id(stores: Stores) -> None:
     assert stores.view(late_submission).status == "failed"
 
     # When Gladbeck's dead letters of that range are replayed
-    replayed = stores.deliveries.replay(destination=GLADBECK_DEST, since=since, until=until, actor="ops:test")
+    replayed = stores.deliveries.replay(
+        destination=GLADBECK_DEST,
+        since=since,
+        until=until,
+        actor="ops:test",
+    )
 
     # Then only the one within it is pending again, attempts reset, with a replayed event
     assert replayed == [(late, GLADBECK_DEST)]
@@ -272,7 +296,8 @@ def test_replay_by_destination_and_time_range_and_by_id(stores: Stores) -> None:
     assert stores.delivery(late_submission, herten).state == "dead"
     assert stores.view(late_submission).status == "in_progress"
     events = [e for e in stores.submissions.events(late_submission) if e.kind == "replayed"]
-    assert [(e.delivery_id, e.detail) for e in events] == [(late, {"destination": GLADBECK_DEST, "by": "ops:test"})]
+    expected = [(late, {"destination": GLADBECK_DEST, "by": "ops:test"})]
+    assert [(e.delivery_id, e.detail) for e in events] == expected
 
     # When the early one is replayed by its id
     assert stores.deliveries.replay(ids=[early], actor="ops:test") == [(early, GLADBECK_DEST)]
@@ -313,5 +338,6 @@ def test_submission_status_is_derived_from_both_deliveries(stores: Stores) -> No
     # Then it reads delivered, with each change of status logged once
     assert last.status == "delivered"
     assert stores.view(good).status == "delivered"
-    changes = [e.detail["status"] for e in stores.submissions.events(good) if e.kind == "status_changed"]
+    events = stores.submissions.events(good)
+    changes = [e.detail["status"] for e in events if e.kind == "status_changed"]
     assert changes == ["in_progress", "delivered"]

@@ -42,7 +42,8 @@ def columns_of(db: Database, table: str) -> dict[str, bool]:
 def differences(db: Database) -> list[Any]:
     """What ``alembic revision --autogenerate`` would put into a new migration."""
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        opts = {"compare_type": True, "compare_server_default": True}
+        context = MigrationContext.configure(conn, opts=opts)
         return list(compare_metadata(context, metadata))
 
 
