@@ -70,19 +70,28 @@ class RestConnector(Connector):
         return OutboundMessage(message_id=message_id, media_type=MEDIA_TYPE, body=orjson.dumps(document))
 
     def _auth_headers(self) -> dict[str, str]:
+        """Credentials named in the destination, read from the environment at send time.
+
+        A named variable that is unset is a configuration error (retried, so the delivery goes
+        out once the operator sets it), never a request sent without credentials.
+        """
         auth = self.destination.settings.get("auth") or {}
         kind = auth.get("kind", "none")
         if kind == "bearer":
-            token = os.environ.get(auth.get("tokenEnv", ""), "")
-            return {"Authorization": f"Bearer {token}"} if token else {}
+            return {"Authorization": f"Bearer {self._secret(auth, 'tokenEnv')}"}
         if kind == "basic":
-            user = os.environ.get(auth.get("userEnv", ""), "")
-            password = os.environ.get(auth.get("passwordEnv", ""), "")
-            raw = base64.b64encode(f"{user}:{password}".encode()).decode()
-            return {"Authorization": f"Basic {raw}"}
+            pair = f"{self._secret(auth, 'userEnv')}:{self._secret(auth, 'passwordEnv')}"
+            return {"Authorization": f"Basic {base64.b64encode(pair.encode()).decode()}"}
         if kind != "none":
             raise ConfigError(f"destination {self.destination.id}: unknown auth kind {kind!r}")
         return {}
+
+    def _secret(self, auth: dict[str, str], key: str) -> str:
+        name = auth.get(key, "")
+        value = os.environ.get(name, "") if name else ""
+        if not value:
+            raise ConfigError(f"destination {self.destination.id}: environment variable {name or key!r} is not set")
+        return value
 
     def send(self, message: OutboundMessage) -> Receipt:
         headers = {

@@ -90,14 +90,25 @@ def retry_policy(raw: dict[str, Any] | None) -> RetryPolicy:
     )
 
 
-def destination_from(raw: dict[str, Any], municipality: str | None = None) -> Destination:
+def _resolve_files(settings: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Relative certificate paths are relative to the config folder, not the process's directory."""
+    tls = settings.get("tls")
+    if not tls:
+        return settings
+    resolved = {
+        k: str(base / v) if k.endswith("File") and v and not Path(v).is_absolute() else v for k, v in tls.items()
+    }
+    return {**settings, "tls": resolved}
+
+
+def destination_from(raw: dict[str, Any], municipality: str | None = None, base: Path | None = None) -> Destination:
     try:
         circuit = raw.get("circuit") or {}
         return Destination(
             id=str(raw["id"]),
             name=str(raw.get("name", raw["id"])),
             connector=str(raw["connector"]),
-            settings=dict(raw.get("settings") or {}),
+            settings=_resolve_files(dict(raw.get("settings") or {}), base or Path.cwd()),
             standard=raw.get("standard"),
             municipality=municipality or raw.get("municipality"),
             retry=retry_policy(raw.get("retry")),
@@ -140,10 +151,10 @@ def load_region(directory: Path) -> Region:
     destinations: dict[str, Destination] = {}
     for template in raw.get("destinationTemplates", []):
         for m in munis.values():
-            d = destination_from(_fill(template, m), municipality=m.ags)
+            d = destination_from(_fill(template, m), municipality=m.ags, base=directory)
             destinations[d.id] = d
     for entry in raw.get("destinations", []):
-        d = destination_from(entry)
+        d = destination_from(entry, base=directory)
         destinations[d.id] = d
     routes: dict[tuple[str, str], Route] = {}
     for entry in raw.get("routes", []):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, insert, or_, select, update
 
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, overall_status
 from hub.store.db import Database
@@ -220,6 +220,11 @@ _LEASE = (
 )
 
 
+def _still_held(d: LeasedDelivery) -> tuple[ColumnElement[bool], ...]:
+    """The delivery is in flight under this worker's lease (not taken over since)."""
+    return (delivery.c.id == d.id, delivery.c.lease_owner == d.owner, delivery.c.state == S.IN_FLIGHT.value)
+
+
 class DeliveryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -290,11 +295,7 @@ class DeliveryStore:
         with self.db.write() as conn:
             res = conn.execute(
                 update(delivery)
-                .where(
-                    delivery.c.id == d.id,
-                    delivery.c.lease_owner == d.owner,
-                    delivery.c.state == S.IN_FLIGHT.value,
-                )
+                .where(*_still_held(d))
                 .values(
                     state=S.PENDING.value if d.attempts <= 1 else S.RETRYING.value,
                     attempts=delivery.c.attempts - 1,
@@ -314,11 +315,7 @@ class DeliveryStore:
             head = self._lock_submission(conn, d.submission_id) if is_submission else None
             res = conn.execute(
                 update(delivery)
-                .where(
-                    delivery.c.id == d.id,
-                    delivery.c.lease_owner == d.owner,
-                    delivery.c.state == S.IN_FLIGHT.value,
-                )
+                .where(*_still_held(d))
                 .values(
                     state=state.value,
                     lease_owner=None,

@@ -13,7 +13,7 @@ from hub.store.tables import attachment, delivery, event, submission
 from tests.conftest import RunningHub
 from tests.support.envelopes import attachment as make_attachment
 from tests.support.envelopes import sample
-from tests.support.region import HERTEN
+from tests.support.region import HERTEN, KREIS
 
 
 def row_counts(hub: RunningHub) -> dict[str, int]:
@@ -125,6 +125,7 @@ def _bad_requests() -> list[tuple[str, dict[str, object], int, str, str | None]]
     """(case, request kwargs, status, problem type, JSON pointer named in errors)."""
     unknown_service = sample(service="hochzeitsanmeldung")
     unknown_town = sample(municipality="05111000")
+    not_offered = sample(municipality=KREIS)
     bad_form = sample()
     bad_form["form"]["dogs"][0].pop("breed", None)
     bad_date = sample()
@@ -157,6 +158,7 @@ def _bad_requests() -> list[tuple[str, dict[str, object], int, str, str | None]]
         ("not-an-object", {"json": [1, 2]}, 422, "validation-error", ""),
         ("unknown-service", {"json": unknown_service}, 422, "no-route", "/service"),
         ("unknown-municipality", {"json": unknown_town}, 422, "no-route", "/municipality"),
+        ("no-route", {"json": not_offered}, 422, "no-route", "/service"),
         ("form-violation", {"json": bad_form}, 422, "validation-error", "/form/dogs/0/breed"),
         ("envelope-violation", {"json": bad_date}, 422, "validation-error", "/applicant/birthDate"),
         ("unknown-field", {"json": extra}, 422, "validation-error", "/colour"),

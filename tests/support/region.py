@@ -12,6 +12,7 @@ from hub.config import PROJECT_ROOT
 REAL_CONFIG = PROJECT_ROOT / "config" / "emscher-lippe"
 GLADBECK = "05562014"
 HERTEN = "05562020"
+KREIS = "05562000"  # Kreis Recklinghausen: a body of the region that offers none of these services
 
 
 def write_region(
@@ -24,9 +25,10 @@ def write_region(
     timeout_seconds: float = 5.0,
     lease_seconds: float | None = None,
 ) -> Path:
-    """Write ``region.yaml`` for Gladbeck and Herten with the Hundesteuer, Sperrmüll and Sondernutzung routes."""
+    """Write ``region.yaml``: Gladbeck and Herten with the Hundesteuer, Sperrmüll and Sondernutzung routes,
+    and the Kreis without any route."""
     real = yaml.safe_load((REAL_CONFIG / "region.yaml").read_text(encoding="utf-8"))
-    munis = [m for m in real["municipalities"] if m["ags"] in (GLADBECK, HERTEN)]
+    munis = [m for m in real["municipalities"] if m["ags"] in (GLADBECK, HERTEN, KREIS)]
     services = [
         {**s, "form": str(REAL_CONFIG / s["form"])}
         for s in real["services"]
@@ -57,7 +59,8 @@ def write_region(
             }
         ],
         "routes": [
-            {"service": s["id"], "municipalities": "all", "destinations": ["{slug}-fachverfahren"]} for s in services
+            {"service": s["id"], "municipalities": [GLADBECK, HERTEN], "destinations": ["{slug}-fachverfahren"]}
+            for s in services
         ],
     }
     directory.mkdir(parents=True, exist_ok=True)
