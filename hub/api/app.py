@@ -10,12 +10,14 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from prometheus_client import CollectorRegistry
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hub import __version__
 from hub.api.auth import Authenticator
+from hub.api.backlog_metrics import BacklogCollector
 from hub.api.middleware import CorrelationMiddleware
 from hub.api.problems import (
     Problem,
@@ -54,6 +56,8 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
+    app.state.metrics = CollectorRegistry()
+    app.state.metrics.register(BacklogCollector(hub.deliveries))
     app.state.intake = Intake(hub)
     app.state.auth = Authenticator(hub.clients)
     app.add_exception_handler(Problem, handle_problem)

@@ -261,7 +261,9 @@ _MSGBOX_ACTION = "http://www.osci.eu/ws/2008/05/transport/urn/messageTypes/"
 OPERATIONS: dict[str, Operation] = {
     op.action: op
     for op in (
-        Operation("checkAccountActive", "ManagementPort", _XTA_ACTION + "CheckAccountActive", None, check_account_active),
+        Operation(
+            "checkAccountActive", "ManagementPort", _XTA_ACTION + "CheckAccountActive", None, check_account_active
+        ),
         Operation(
             "lookupService",
             "ManagementPort",
@@ -278,7 +280,11 @@ OPERATIONS: dict[str, Operation] = {
             get_transport_report,
         ),
         Operation(
-            "sendMessage", "SendXtaPort", _XTA_ACTION + "SendMessage", q(XTA_NS, "GenericContentContainer"), send_message
+            "sendMessage",
+            "SendXtaPort",
+            _XTA_ACTION + "SendMessage",
+            q(XTA_NS, "GenericContentContainer"),
+            send_message,
         ),
         Operation(
             "getStatusList",
@@ -288,9 +294,15 @@ OPERATIONS: dict[str, Operation] = {
             get_status_list,
         ),
         Operation(
-            "getMessage", "MsgBoxPort", _MSGBOX_ACTION + "MsgBoxFetchRequest", q(OSCI_NS, "MsgBoxFetchRequest"), get_message
+            "getMessage",
+            "MsgBoxPort",
+            _MSGBOX_ACTION + "MsgBoxFetchRequest",
+            q(OSCI_NS, "MsgBoxFetchRequest"),
+            get_message,
         ),
-        Operation("close", "MsgBoxPort", _MSGBOX_ACTION + "MsgBoxCloseRequest", q(OSCI_NS, "MsgBoxCloseRequest"), close),
+        Operation(
+            "close", "MsgBoxPort", _MSGBOX_ACTION + "MsgBoxCloseRequest", q(OSCI_NS, "MsgBoxCloseRequest"), close
+        ),
     )
 }
 """The simulated operations by WS-Addressing action (unique in the WSDL, unlike the body element)."""

@@ -209,3 +209,20 @@ def test_openapi_documents_the_envelope(hub: RunningHub) -> None:
     for ref_name in ("Applicant", "Attachment", "Address"):
         assert ref_name in spec["components"]["schemas"]
     assert httpx.get(f"{hub.url}/docs").status_code == 200
+
+
+def test_metrics_parse_and_show_intake_and_the_backlog(hub: RunningHub) -> None:
+    # Given one accepted submission
+    from prometheus_client.parser import text_string_to_metric_families
+
+    assert hub.api.post("/v1/submissions", json=sample()).status_code == 202
+
+    # When /metrics is scraped
+    text = httpx.get(f"{hub.url}/metrics").text
+
+    # Then it parses as Prometheus text, counts the intake and shows the delivery of Gladbeck
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    intake = [s for s in families["hub_intake_requests"].samples if s.name.endswith("_total")]
+    assert sum(s.value for s in intake if s.labels["status"] == "202") >= 1
+    backlog = families["hub_deliveries"].samples
+    assert sum(s.value for s in backlog if s.labels["destination"] == "gladbeck-fachverfahren") == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
@@ -33,8 +33,11 @@ async def readyz(hub: Hub) -> Response:
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> Response:
+    """The process's own metrics plus the delivery backlog read from the database."""
+    own = generate_latest()
+    backlog = await run_in_threadpool(generate_latest, request.app.state.metrics)
+    return Response(own + backlog, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/problems/{kind}", summary="What a problem type means", response_class=HTMLResponse)
