@@ -114,11 +114,12 @@ class Deliverer:
         return _Group(destination, breaker, slot, ids)
 
     def _deliver(self, groups: list[_Group]) -> None:
-        # The batch is sent serially, so the leases must outlast every send before the last one.
+        # The batch is sent serially: the last delivery's lease must also cover every send before it.
         ids = [i for g in groups for i in g.ids]
-        lease = max(g.destination.lease_seconds for g in groups) + sum(
-            g.destination.timeout_seconds * len(g.ids) for g in groups
+        before_last = (
+            sum(g.destination.timeout_seconds * len(g.ids) for g in groups) - groups[-1].destination.timeout_seconds
         )
+        lease = max(g.destination.lease_seconds for g in groups) + before_last
         leased = {d.id: d for d in self.deliveries.lease_many(ids, self.owner(), lease)}
         transitions: list[Transition] = []
         retries: set[str] = set()
