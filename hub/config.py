@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     mappings_dir: Path = Field(
         default=PROJECT_ROOT / "mappings", description="Folder of the declarative mapping specs."
     )
+    schema_path: str = Field(
+        default="",
+        description="Schema catalog: os.pathsep-separated directories of installed schema sets (XSD, Schematron, "
+        "JSON Schema); 'hub schemas install' writes into the first writable one.",
+    )
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest accepted request body.")
     worker_threads: int = Field(default=8, description="Delivery threads per worker process.")
     db_pool_size: int | None = Field(

@@ -384,3 +384,8 @@ def sim_backoffice(host: str, port: int, token: str | None) -> None:
     from hub.sim.server import run_backoffice
 
     run_backoffice(host, port, token)
+
+
+from hub.ops.schemas_cli import schemas as schemas_group  # noqa: E402  (registered after the main group exists)
+
+main.add_command(schemas_group)
