@@ -35,7 +35,6 @@ from hub.sim.xta_soap import (
     PERMISSION_DENIED,
     SOAP12_CONTENT_TYPE,
     TECHNICAL_PROBLEM,
-    FaultCode,
     SoapFault,
     SoapRequest,
     XtaException,
@@ -197,4 +196,4 @@ def create_xta_app(wsdl_path: Path) -> Starlette:
     return app
 
 
-__all__ = ["STATE_KEY", "FaultCode", "create_xta_app", "port_url"]
+__all__ = ["STATE_KEY", "create_xta_app", "port_url"]

@@ -62,7 +62,9 @@ def _text(el: etree._Element | None, path: str) -> str:
 def _caller(request: SoapRequest) -> str | None:
     """The account named in the optional ``AuthorIdentifier`` header (an ``oscimeta:Author``)."""
     author = request.headers.get(q(OSCIMETA_NS, "Author"))
-    return _text(author, q(OSCIMETA_NS, "Identifier")) or None if author is not None else None
+    if author is None:
+        return None
+    return _text(author, q(OSCIMETA_NS, "Identifier")) or None
 
 
 def check_account_active(request: SoapRequest, ctx: Context) -> Answer:
@@ -166,10 +168,10 @@ def get_transport_report(request: SoapRequest, ctx: Context) -> Answer:
     return Answer(body=[report])
 
 
-def _box_response(pending: int) -> etree._Element:
-    """The ``MsgBoxResponse`` header: a request id and how many messages are still waiting."""
+def _box_response(delivered: int, pending: int) -> etree._Element:
+    """The ``MsgBoxResponse`` header: a request id, then "nothing matched" or how many more are waiting."""
     response = etree.Element(q(OSCI_NS, "MsgBoxResponse"), MsgBoxRequestID=f"urn:uuid:{uuid.uuid4()}")
-    if pending:
+    if delivered:
         etree.SubElement(response, q(OSCI_NS, "ItemsPending")).text = str(pending)
     else:
         etree.SubElement(response, q(OSCI_NS, "NoMessageAvailable"), reason=MSGBOX_NO_MATCH)
@@ -200,7 +202,7 @@ def get_status_list(request: SoapRequest, ctx: Context) -> Answer:
     else:
         for message in listed:
             status_list.append(copy.deepcopy(message.metadata))
-    return Answer(body=[status_list], headers=[_box_response(len(pending) - len(listed))])
+    return Answer(body=[status_list], headers=[_box_response(len(listed), len(pending) - len(listed))])
 
 
 def _attributes(message: StoredMessage) -> etree._Element:
@@ -230,7 +232,7 @@ def get_message(request: SoapRequest, ctx: Context) -> Answer:
     others = sum(1 for m in pending if m.message_id != message.message_id)
     return Answer(
         body=[copy.deepcopy(message.container)],
-        headers=[copy.deepcopy(message.metadata), _box_response(others)],
+        headers=[copy.deepcopy(message.metadata), _box_response(1, others)],
     )
 
 

@@ -51,7 +51,9 @@ def safe_parser() -> etree.XMLParser:
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        # XTA containers reach 40 MB of base64 text, beyond libxml2's 10 MB text-node limit; with
+        # entities and DTDs refused and the body size capped, lifting the limit is safe.
+        huge_tree=True,
         remove_comments=True,
         remove_pis=True,
     )
