@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -79,23 +80,34 @@ def worker(threads: int | None, processes: int) -> None:
         raise click.UsageError("HUB_BROKER_URL is memory:// (in-process): 'hub serve' runs the worker itself")
     children: list[int] = []
     for _ in range(processes - 1):
-        pid = os.fork()
+        pid = os.fork()  # before any thread or connection exists in this process
         if pid == 0:
             _run_worker(threads)
             os._exit(0)
         children.append(pid)
-    _run_worker(threads)
+
+    def stop_children() -> None:
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+
+    _run_worker(threads, on_stop=stop_children)
     for pid in children:
         os.waitpid(pid, 0)
 
 
-def _run_worker(threads: int | None) -> None:
+def _run_worker(threads: int | None, on_stop: Callable[[], object] | None = None) -> None:
     if threads:
         os.environ["HUB_WORKER_THREADS"] = str(threads)
     hub = _hub(migrate=False, worker=True)
     stop = threading.Event()
+
+    def request_stop(*_: object) -> None:
+        stop.set()
+        if on_stop is not None:
+            on_stop()  # the parent passes SIGTERM on to the workers it forked
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, request_stop)
     hub.start_worker(threads)
     stop.wait()
     hub.close()
