@@ -4,7 +4,7 @@ Destination settings::
 
     url: https://fachverfahren.example/api/vorgaenge
     timeoutSeconds: 10
-    auth: {kind: bearer, tokenEnv: VAR} | {kind: basic, userEnv: VAR, passwordEnv: VAR} | none
+    auth: {kind: bearer, tokenEnv: VAR[, optional: true]} | {kind: basic, userEnv: VAR, passwordEnv: VAR} | none
     tls: {certFile: client.pem, keyFile: client.key, caFile: ca.pem}     # optional client certificate
 
 Credentials are referenced by environment variable and read at send time, never stored in config.
@@ -78,7 +78,10 @@ class RestConnector(Connector):
         auth = self.destination.settings.get("auth") or {}
         kind = auth.get("kind", "none")
         if kind == "bearer":
-            return {"Authorization": f"Bearer {self._secret(auth, 'tokenEnv')}"}
+            token = os.environ.get(auth.get("tokenEnv", ""), "")
+            if not token and auth.get("optional"):
+                return {}
+            return {"Authorization": f"Bearer {token or self._secret(auth, 'tokenEnv')}"}
         if kind == "basic":
             pair = f"{self._secret(auth, 'userEnv')}:{self._secret(auth, 'passwordEnv')}"
             return {"Authorization": f"Basic {base64.b64encode(pair.encode()).decode()}"}

@@ -280,7 +280,7 @@ def test_destination_templates_expand_to_known_connectors_with_policies() -> Non
     assert t["connector"] == "fachverfahren-rest"
     assert t["standard"] == STANDARD
     assert "{slug}" in t["settings"]["url"]
-    assert t["settings"]["auth"] == {"kind": "bearer", "tokenEnv": "HUB_BACKOFFICE_TOKEN"}
+    assert t["settings"]["auth"] == {"kind": "bearer", "tokenEnv": "HUB_BACKOFFICE_TOKEN", "optional": True}
     assert t["retry"]["maxAttempts"] >= 1
     assert t["retry"]["maxSeconds"] >= t["retry"]["initialSeconds"]
     assert t["circuit"]["failureThreshold"] >= 1
