@@ -1,0 +1,196 @@
+"""The ``xoev-xta`` connector: an XÖV message, made by a configured builder, sent through an XTA 2 server.
+
+``build`` (at intake) calls the destination's ``builder`` — ``fn(submission, message_id,
+destination) -> bytes``, the escape hatch until the XBau mapping engine exists — checks that the
+result is well-formed, safe XML (:func:`hub.xml.parse_xml`) and stores it with the metadata that
+must not change between attempts (subject, payload schema). ``send`` (in a worker) runs the XTA
+send sequence with :meth:`XtaClient.send_and_confirm` and returns a receipt for a green transport
+report; the client classifies failures (PermissionDenied and RED: permanent; TechnicalProblem,
+network, 5xx, OPEN/YELLOW: transient).
+
+The hub's message id cannot be the XTA message id: XTA assigns those (``createMessageId``), and a
+retry after an unconfirmed send must use a fresh one. So the hub id travels
+
+* inside the XÖV message, where the builder puts it (e.g. ``nachrichtenUUID`` in the
+  ``nachrichtenkopf``): the id by which an XÖV reader discards a repeat;
+* in the OSCI metadata's ``Qualifier/Subject`` (template ``subject``, default
+  ``Hub-Nachricht {messageId}``), visible in the reader's status list before fetching;
+* in the receipt: ``reference`` is the XTA message id of the confirmed send.
+
+Settings: see :mod:`connectors.xoev.xta_destination`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from lxml import etree
+
+from connectors.xoev.xta import XtaClient, XtaContent, XtaMetadata
+from connectors.xoev.xta.transport import http_client
+from connectors.xoev.xta_destination import XtaDestination
+from hub.connectors.base import Connector, Destination, OutboundMessage, Receipt, SubmissionData
+from hub.errors import ConfigError
+from hub.xml import XmlError, parse_xml
+
+MEDIA_TYPE = "application/xml"
+HUB_MESSAGE_ID = "X-Hub-Message-Id"
+HUB_SUBMISSION_ID = "X-Hub-Submission-Id"
+XTA_SUBJECT = "X-Xta-Subject"
+XTA_PAYLOAD_SCHEMA = "X-Xta-Payload-Schema"
+
+Builder = Callable[[SubmissionData, str, Destination], bytes]
+
+
+def load_builder(reference: str, destination_id: str = "?") -> Builder:
+    """The function named ``module.path:function`` (``function`` may be dotted: ``Class.method``)."""
+    module_name, sep, attribute = reference.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ConfigError(f"destination {destination_id!r} (xoev-xta): builder {reference!r} is not 'module:function'")
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"destination {destination_id!r} (xoev-xta): builder {reference!r} not found: {exc}") from exc
+    if not callable(found):
+        raise ConfigError(f"destination {destination_id!r} (xoev-xta): builder {reference!r} is not callable")
+    builder: Builder = found
+    return builder
+
+
+class _ClientPool:
+    """XTA clients for concurrent sends: zeep's client is not thread-safe, so each send borrows its own.
+
+    All clients share one httpx connection pool (httpx clients are thread-safe); the number of
+    clients grows to the destination's concurrency at most, since that many sends run at once.
+    """
+
+    def __init__(self, config: XtaDestination) -> None:
+        self._config = config
+        self._http: httpx.Client = http_client(config.client.timeout, config.client.tls)
+        self._idle: list[XtaClient] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def client(self) -> Iterator[XtaClient]:
+        with self._lock:
+            client = self._idle.pop() if self._idle else None
+        if client is None:
+            client = XtaClient(self._config.client, http=self._http)
+        try:
+            yield client
+        finally:
+            with self._lock:
+                if not self._closed:
+                    self._idle.append(client)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._idle.clear()
+        self._http.close()
+
+
+class XtaConnector(Connector):
+    name = "xoev-xta"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Settings are read on first use, so a broken destination fails its builds (at intake) and its
+        # sends (retried, with the reason in lastError) instead of the worker that constructs it.
+        self._lock = threading.Lock()
+        self._config: XtaDestination | None = None
+        self._builder: Builder | None = None
+        self._pool: _ClientPool | None = None
+
+    @property
+    def config(self) -> XtaDestination:
+        with self._lock:
+            if self._config is None:
+                self._config = XtaDestination.read(self.destination)
+            return self._config
+
+    @property
+    def builder(self) -> Builder:
+        config = self.config
+        with self._lock:
+            if self._builder is None:
+                self._builder = load_builder(config.builder, self.destination.id)
+            return self._builder
+
+    @property
+    def pool(self) -> _ClientPool:
+        config = self.config
+        with self._lock:
+            if self._pool is None:
+                self._pool = _ClientPool(config)
+            return self._pool
+
+    # -- intake ----------------------------------------------------------------------------------
+
+    def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
+        config = self.config
+        body = self.builder(submission, message_id, self.destination)
+        if not isinstance(body, bytes):
+            raise self._fail(f"builder {config.builder!r} returned {type(body).__name__}, not bytes")
+        try:
+            root = parse_xml(body)
+        except XmlError as exc:
+            raise self._fail(f"builder {config.builder!r} made no usable XML: {exc}") from exc
+        payload_schema = config.payload_schema or etree.QName(root).namespace
+        if not payload_schema:
+            raise self._fail("the message's root element has no namespace: set 'payloadSchema'")
+        subject = config.subject.format_map(
+            {
+                "messageId": message_id,
+                "submissionId": submission.id,
+                "service": submission.service,
+                "municipality": submission.municipality,
+            }
+        )
+        headers = {
+            HUB_MESSAGE_ID: message_id,
+            HUB_SUBMISSION_ID: submission.id,
+            XTA_SUBJECT: subject,
+            XTA_PAYLOAD_SCHEMA: str(payload_schema),
+        }
+        return OutboundMessage(message_id, MEDIA_TYPE, body, headers=headers)
+
+    # -- worker ----------------------------------------------------------------------------------
+
+    def metadata(self, message: OutboundMessage) -> XtaMetadata:
+        config = self.config
+        return XtaMetadata(
+            author=config.client.account,
+            reader=config.reader,
+            service=config.service,
+            business_scenario=config.business_scenario,
+            message_type=config.message_type,
+            payload_schema=message.headers.get(XTA_PAYLOAD_SCHEMA) or config.payload_schema or config.service,
+            subject=message.headers.get(XTA_SUBJECT),
+            test=config.test,
+        )
+
+    def send(self, message: OutboundMessage) -> Receipt:
+        metadata = self.metadata(message)
+        content = XtaContent(message.body, message.media_type)
+        with self.pool.client() as client:
+            confirmed = client.send_and_confirm(content, metadata)
+        detail = {key: value for key, value in confirmed.items() if key != "messageId"}
+        return Receipt(reference=str(confirmed["messageId"]), status_code=None, detail=detail)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    def _fail(self, what: str) -> ConfigError:
+        return ConfigError(f"destination {self.destination.id!r} (xoev-xta): {what}")

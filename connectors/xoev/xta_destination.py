@@ -1,0 +1,181 @@
+"""The ``settings`` of an ``xoev-xta`` destination, read from the region config into typed values.
+
+Every problem is a :class:`~hub.errors.ConfigError` naming the destination and the setting, so an
+operator sees at once what to fix. Format (keys in camelCase like the rest of ``region.yaml``)::
+
+    wsdl: "${HUB_SCHEMA_PATH_XTA:-../shared/standards/xta2-2.1.1}/XTA.wsdl"
+    baseUrl: https://xta.example/xta            # ports at {baseUrl}/ManagementPort, /SendXtaPort, /MsgBoxPort
+    endpoints: {management: URL, send: URL, msgBox: URL}    # or each port's address (wins over baseUrl)
+    account: {identifier: "dvdv:05562014-bauamt", type: xoev, name: "Stadt Gladbeck"}   # us: the author
+    reader: {prefix: bau, code: "{ags}", name: ...}     # the receiving authority; or {identifier: ...}
+    service: "http://www.xleitstelle.de/xbau/2/6"       # XTA service (Dienste-URI)
+    businessScenario: {code: XBAU_DATA, listUri: "urn:...", listVersion: "1"} # or free text (Undefined)
+    messageType: {code: "0200", listUri: "urn:...", listVersion: "2.6", name: ...}
+    payloadSchema: "http://www.xleitstelle.de/xbau/2/6"   # optional: default the message's root namespace
+    subject: "Bauantrag {messageId}"    # optional; {messageId} {submissionId} {service} {municipality}
+    testMessage: false                  # optional: OSCI TestMsg
+    builder: "module.path:function"     # fn(submission, message_id, destination) -> bytes (the XÖV message)
+    timeoutSeconds: 10                  # per SOAP call; one send makes five calls
+    leaseSeconds: 70                    # hub setting: set >= 5 * timeoutSeconds + 10 (default 2 * t + 10)
+    tls: {certFile: client.pem, keyFile: client.key, caFile: ca.pem}   # optional, relative to the config dir
+
+A relative ``wsdl`` path is resolved against the process's working directory (the hub is started
+from the project folder); set ``HUB_SCHEMA_PATH_XTA`` to an absolute folder in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.xoev.xta import KeyCode, Party, TlsFiles, XtaEndpoints, XtaSettings
+from hub.connectors.base import Destination
+from hub.errors import ConfigError
+
+DEFAULT_SUBJECT = "Hub-Nachricht {messageId}"
+SUBJECT_FIELDS = frozenset({"messageId", "submissionId", "service", "municipality"})
+
+
+@dataclass(frozen=True, slots=True)
+class XtaDestination:
+    """What an XTA destination's settings say, checked: the client settings and the metadata parts."""
+
+    client: XtaSettings
+    reader: Party
+    service: str
+    business_scenario: KeyCode | str
+    message_type: KeyCode
+    payload_schema: str | None
+    subject: str
+    test: bool
+    builder: str
+
+    @classmethod
+    def read(cls, destination: Destination) -> XtaDestination:
+        return _Reader(destination).read()
+
+
+class _Reader:
+    def __init__(self, destination: Destination) -> None:
+        self.destination = destination
+        self.settings = destination.settings
+
+    def fail(self, what: str) -> ConfigError:
+        return ConfigError(f"destination {self.destination.id!r} (xoev-xta): {what}")
+
+    def setting(self, name: str, *, required: bool = True) -> str:
+        return self.text(name, self.settings.get(name), required=required)
+
+    def text(self, name: str, value: Any, *, required: bool = True) -> str:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"setting {name!r} must be a non-empty string")
+        return value.strip()
+
+    def mapping(self, name: str) -> Mapping[str, Any]:
+        value = self.settings.get(name)
+        if not isinstance(value, Mapping):
+            raise self.fail(f"setting {name!r} must be a mapping")
+        return value
+
+    def read(self) -> XtaDestination:
+        subject = self.setting("subject", required=False) or DEFAULT_SUBJECT
+        self.check_subject(subject)
+        test = self.settings.get("testMessage", False)
+        if not isinstance(test, bool):
+            raise self.fail("setting 'testMessage' must be true or false")
+        return XtaDestination(
+            client=XtaSettings(
+                wsdl_path=self.wsdl(),
+                endpoints=self.endpoints(),
+                account=self.party("account"),
+                timeout=self.destination.timeout_seconds,
+                tls=self.tls(),
+            ),
+            reader=self.party("reader"),
+            service=self.setting("service"),
+            business_scenario=self.scenario(),
+            message_type=self.key_code("messageType", self.mapping("messageType")),
+            payload_schema=self.setting("payloadSchema", required=False) or None,
+            subject=subject,
+            test=test,
+            builder=self.setting("builder"),
+        )
+
+    def wsdl(self) -> Path:
+        path = Path(self.setting("wsdl")).expanduser()
+        if not path.is_file():
+            raise self.fail(f"the WSDL {str(path)!r} (resolved {str(path.resolve())!r}) is not a file")
+        return path.resolve()
+
+    def endpoints(self) -> XtaEndpoints:
+        given = self.settings.get("endpoints")
+        if given is not None:
+            if not isinstance(given, Mapping):
+                raise self.fail("setting 'endpoints' must be a mapping {management, send, msgBox}")
+            return XtaEndpoints(
+                management=self.text("endpoints.management", given.get("management")),
+                send=self.text("endpoints.send", given.get("send")),
+                msgbox=self.text("endpoints.msgBox", given.get("msgBox")),
+            )
+        if self.settings.get("baseUrl") is None:
+            raise self.fail("needs 'endpoints' {management, send, msgBox} or 'baseUrl'")
+        return XtaEndpoints.under(self.setting("baseUrl"))
+
+    def party(self, name: str) -> Party:
+        raw = self.mapping(name)
+        if raw.get("identifier") is not None:
+            identifier = self.text(f"{name}.identifier", raw["identifier"])
+        elif raw.get("prefix") is not None and raw.get("code") is not None:
+            identifier = f"{self.text(f'{name}.prefix', raw['prefix'])}:{self.text(f'{name}.code', str(raw['code']))}"
+        else:
+            raise self.fail(f"setting {name!r} needs 'identifier' or 'prefix' and 'code' (a Behördenkennung)")
+        return Party(
+            identifier=identifier,
+            type=self.text(f"{name}.type", raw.get("type", "xoev")),
+            name=self.optional(f"{name}.name", raw.get("name")),
+            category=self.optional(f"{name}.category", raw.get("category")),
+        )
+
+    def optional(self, name: str, value: Any) -> str | None:
+        return None if value is None else self.text(name, value)
+
+    def scenario(self) -> KeyCode | str:
+        raw = self.settings.get("businessScenario")
+        if isinstance(raw, str):
+            return self.text("businessScenario", raw)
+        if isinstance(raw, Mapping):
+            return self.key_code("businessScenario", raw)
+        raise self.fail("setting 'businessScenario' must be a code {code, listUri, listVersion} or free text")
+
+    def key_code(self, name: str, raw: Mapping[str, Any]) -> KeyCode:
+        return KeyCode(
+            code=self.text(f"{name}.code", _str(raw.get("code"))),
+            list_uri=self.text(f"{name}.listUri", raw.get("listUri")),
+            list_version=self.text(f"{name}.listVersion", _str(raw.get("listVersion"))),
+            name=self.optional(f"{name}.name", raw.get("name")),
+        )
+
+    def tls(self) -> TlsFiles | None:
+        raw = self.settings.get("tls")
+        if not raw:
+            return None
+        if not isinstance(raw, Mapping):
+            raise self.fail("setting 'tls' must be a mapping {certFile, keyFile, caFile}")
+        files = {key: Path(str(raw[key])) if raw.get(key) else None for key in ("certFile", "keyFile", "caFile")}
+        return TlsFiles(cert=files["certFile"], key=files["keyFile"], ca=files["caFile"])
+
+    def check_subject(self, subject: str) -> None:
+        try:
+            subject.format_map(dict.fromkeys(SUBJECT_FIELDS, ""))
+        except (KeyError, ValueError, IndexError) as exc:
+            known = ", ".join(sorted(SUBJECT_FIELDS))
+            raise self.fail(f"setting 'subject' {subject!r} is not a valid template ({known}): {exc}") from None
+
+
+def _str(value: Any) -> Any:
+    """YAML reads ``0200`` or ``1.0`` as numbers when unquoted; codes and versions are text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
