@@ -100,6 +100,8 @@ class _ClientPool:
 
 class XtaConnector(Connector):
     name = "xoev-xta"
+    # checkAccountActive, lookupService, createMessageId, sendMessage, getTransportReport
+    requests_per_send = 5
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -40,10 +40,10 @@ class Destination:
     def timeout_seconds(self) -> float:
         return float(self.settings.get("timeoutSeconds", 10.0))
 
-    @property
-    def lease_seconds(self) -> float:
+    def lease_seconds(self, requests_per_send: int = 1) -> float:
         """How long a worker may hold a delivery before another may take it over."""
-        return float(self.settings.get("leaseSeconds", self.timeout_seconds * 2 + 10))
+        default = self.timeout_seconds * (requests_per_send + 1) + 10
+        return float(self.settings.get("leaseSeconds", default))
 
     def setting(self, name: str) -> Any:
         try:
@@ -96,6 +96,9 @@ class Connector(ABC):
     """
 
     name: ClassVar[str]
+    #: Requests one ``send`` makes, each bounded by the destination's timeout: the lease on a
+    #: delivery must outlast them all, or a second worker could take it over mid-send.
+    requests_per_send: ClassVar[int] = 1
 
     def __init__(self, destination: Destination, context: ConnectorContext) -> None:
         self.destination = destination

@@ -116,10 +116,10 @@ class Deliverer:
     def _deliver(self, groups: list[_Group]) -> None:
         # The batch is sent serially: the last delivery's lease must also cover every send before it.
         ids = [i for g in groups for i in g.ids]
-        before_last = (
-            sum(g.destination.timeout_seconds * len(g.ids) for g in groups) - groups[-1].destination.timeout_seconds
-        )
-        lease = max(g.destination.lease_seconds for g in groups) + before_last
+        per_send = {g.destination.id: self.connectors.get(g.destination).requests_per_send for g in groups}
+        longest_send = [g.destination.timeout_seconds * per_send[g.destination.id] for g in groups]
+        before_last = sum(t * len(g.ids) for t, g in zip(longest_send, groups, strict=True)) - longest_send[-1]
+        lease = max(g.destination.lease_seconds(per_send[g.destination.id]) for g in groups) + before_last
         leased = {d.id: d for d in self.deliveries.lease_many(ids, self.owner(), lease)}
         transitions: list[Transition] = []
         retries: set[str] = set()
