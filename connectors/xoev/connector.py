@@ -102,6 +102,7 @@ class XtaConnector(Connector):
     name = "xoev-xta"
     # checkAccountActive, lookupService, createMessageId, sendMessage, getTransportReport
     requests_per_send = 5
+    sends_attachments = True  # XTA carries files as attachments of the transport container
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -183,8 +184,9 @@ class XtaConnector(Connector):
     def send(self, message: OutboundMessage) -> Receipt:
         metadata = self.metadata(message)
         content = XtaContent(message.body, message.media_type)
+        files = [XtaContent(a.content, a.media_type, filename=a.file_name) for a in message.attachments]
         with self.pool.client() as client:
-            confirmed = client.send_and_confirm(content, metadata)
+            confirmed = client.send_and_confirm(content, metadata, files)
         detail = {key: value for key, value in confirmed.items() if key != "messageId"}
         return Receipt(reference=str(confirmed["messageId"]), status_code=None, detail=detail)
 

@@ -99,6 +99,9 @@ class Connector(ABC):
     #: Requests one ``send`` makes, each bounded by the destination's timeout: the lease on a
     #: delivery must outlast them all, or a second worker could take it over mid-send.
     requests_per_send: ClassVar[int] = 1
+    #: True for transports that carry the submission's files beside the body (XTA): the worker then
+    #: hands ``send`` the stored attachments in ``OutboundMessage.attachments``.
+    sends_attachments: ClassVar[bool] = False
 
     def __init__(self, destination: Destination, context: ConnectorContext) -> None:
         self.destination = destination

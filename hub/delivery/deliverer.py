@@ -165,7 +165,8 @@ class Deliverer:
         connector: Connector,
         breaker: CircuitBreaker,
     ) -> Transition:
-        message = OutboundMessage(d.message_id, d.media_type, d.payload, dict(d.headers))
+        files = self.deliveries.attachments(d.submission_id) if connector.sends_attachments else ()
+        message = OutboundMessage(d.message_id, d.media_type, d.payload, dict(d.headers), files)
         started = utcnow()
         t0 = time.perf_counter()
         bound = log.bind(

@@ -20,11 +20,12 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, insert, or_, select, update
 
+from hub.domain.message import MessageAttachment
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, overall_status
 from hub.store.db import Database
 from hub.store.single_settle import SettleItem, settle_batch
 from hub.store.submissions import insert_events
-from hub.store.tables import api_client, delivery, submission
+from hub.store.tables import api_client, attachment, delivery, submission
 from hub.store.types import utcnow
 
 S = DeliveryState
@@ -462,6 +463,16 @@ class DeliveryStore:
             )
         )
         return [(callback_id, callback_destination(client_id))]
+
+    def attachments(self, submission_id: str) -> tuple[MessageAttachment, ...]:
+        """The submission's files in their posted order, for connectors that send them separately."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(attachment.c.file_name, attachment.c.media_type, attachment.c.sha256, attachment.c.content)
+                .where(attachment.c.submission_id == submission_id)
+                .order_by(attachment.c.position)
+            ).all()
+        return tuple(MessageAttachment(r.file_name, r.media_type, r.sha256, r.content) for r in rows)
 
     # -- the sweeper's side ------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ connector through ``ConnectorRegistry(extra=...)`` (``hub.bootstrap.ConnectorReg
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from hub.mapping.catalog import MappingCatalog
 from hub.sim.server import ServerThread
 from hub.sim.xta import port_url
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
-from tests.support.envelopes import sample
+from tests.support.envelopes import attachment, sample
 from tests.support.region import GLADBECK, write_region
 from tests.support.waiting import wait_for
 from tests.support.xta_builder import NS, build_antrag
@@ -282,3 +283,29 @@ def test_build_keeps_the_ids_and_the_payload_schema_with_the_message(context: Co
     assert message.headers[HUB_MESSAGE_ID] == "m-1"
     assert connector.metadata(message).payload_schema == NS
     assert connector.metadata(message).subject == "Antrag s-1 (Hub-Nachricht m-1)"
+
+
+def test_attachments_travel_as_xta_attachments_with_bytes_and_hash_intact(hub: RunningHub, sim: httpx.Client) -> None:
+    # Given a submission with a PDF plan and a photo
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00\xff" * 500
+    envelope = sample(
+        attachments=[attachment(pdf, "lageplan.pdf"), {**attachment(photo, "foto.png"), "mediaType": "image/png"}]
+    )
+
+    # When it is submitted and delivered through XTA
+    answer = hub.api.post("/v1/submissions", json=envelope)
+    assert answer.status_code == 202, answer.text
+    wait_status(hub, answer.json()["id"], "delivered")
+
+    # Then the simulator received both files as attachments, byte for byte, in order, with their names and types
+    (stored,) = simulated_messages(sim)
+    files = [
+        (a["attributes"].get("filename"), a["attributes"]["contentType"], base64.b64decode(a["data"]))
+        for a in stored["attachments"]
+    ]
+    assert files == [("lageplan.pdf", "application/pdf", pdf), ("foto.png", "image/png", photo)]
+    assert [hashlib.sha256(f[2]).hexdigest() for f in files] == [
+        hashlib.sha256(pdf).hexdigest(),
+        hashlib.sha256(photo).hexdigest(),
+    ]
