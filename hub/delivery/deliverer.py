@@ -170,6 +170,7 @@ class Deliverer:
         started = utcnow()
         t0 = time.perf_counter()
         bound = log.bind(
+            correlation_id=d.headers.get("X-Correlation-Id"),
             submission_id=d.submission_id,
             delivery_id=d.id,
             destination=d.destination_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -25,6 +25,8 @@ from hub.store.submissions import DuplicateIdempotencyKey, NewAttachment, NewDel
 from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-Id"
 
 
 class InvalidSubmission(Exception):
@@ -122,6 +124,7 @@ class Intake:
             attachments=tuple(attachments),
         )
         deliveries: list[NewDelivery] = []
+        correlation_id = structlog.contextvars.get_contextvars().get("correlation_id")
         for destination in destinations:
             message_id = str(uuid.uuid4())
             try:
@@ -129,6 +132,9 @@ class Intake:
             except MappingError as exc:
                 problems.extend(exc.problems)
                 continue
+            if correlation_id:
+                # Travels with the stored message: worker logs and the receiver see the same id.
+                message = replace(message, headers={**message.headers, CORRELATION_HEADER: correlation_id})
             deliveries.append(NewDelivery(str(uuid.uuid4()), destination.id, message))
         if problems:
             unique = {(p.pointer, p.message): p for p in problems}

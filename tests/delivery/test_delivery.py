@@ -223,3 +223,16 @@ def test_a_broken_destination_does_not_slow_the_others(
     finally:
         sim.delete("/_sim/faults")
         stop_hub(running)
+
+
+def test_the_portals_correlation_id_travels_with_the_message(hub: RunningHub, sim: httpx.Client) -> None:
+    # Given a portal that sends its own correlation id
+    answer = hub.api.post("/v1/submissions", json=sample(), headers={"X-Correlation-Id": "portal-trace-4711"})
+    assert answer.headers["x-correlation-id"] == "portal-trace-4711"
+
+    # When the submission is delivered
+    wait_status(hub, answer.json()["id"], "delivered")
+
+    # Then the receiver got the same id with the message
+    (message,) = sim.get("/_sim/messages").json()
+    assert message["headers"]["x-correlation-id"] == "portal-trace-4711"
