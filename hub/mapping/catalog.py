@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from hub.errors import ConfigError
 from hub.mapping.spec import MappingSpec, load_spec
+from hub.mapping.xml import XmlMappingSpec, is_xml_standard, load_xml_spec
+
+
+def _standard_of(path: Path) -> str:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    return str(raw.get("standard", "")) if isinstance(raw, dict) else ""
 
 
 class MappingCatalog:
-    def __init__(self, specs: list[MappingSpec]) -> None:
+    """JSON-target specs, ready to apply, and XML-target specs, loaded but not yet bound to their
+    schema (binding needs the schema catalog; the connector of that standard does it)."""
+
+    def __init__(self, specs: list[MappingSpec], xml_specs: list[XmlMappingSpec] | None = None) -> None:
+        self.xml_specs: dict[tuple[str, str], XmlMappingSpec] = {(x.service, x.standard): x for x in xml_specs or []}
         self._specs: dict[tuple[str, str], MappingSpec] = {}
         for spec in specs:
             key = (spec.service, spec.standard)
@@ -21,7 +36,14 @@ class MappingCatalog:
     def load(cls, directory: Path) -> MappingCatalog:
         if not directory.is_dir():
             raise ConfigError(f"mapping folder {directory} does not exist")
-        return cls([load_spec(p) for p in sorted(directory.glob("*.yaml"))])
+        specs: list[MappingSpec] = []
+        xml_specs: list[XmlMappingSpec] = []
+        for path in sorted(directory.glob("*.yaml")):
+            if is_xml_standard(_standard_of(path)):
+                xml_specs.append(load_xml_spec(path))
+            else:
+                specs.append(load_spec(path))
+        return cls(specs, xml_specs)
 
     def get(self, service: str, standard: str) -> MappingSpec:
         try:

@@ -401,3 +401,7 @@ def sim_backoffice(host: str, port: int, token: str | None) -> None:
 from hub.ops.schemas_cli import schemas as schemas_group  # noqa: E402  (registered after the main group exists)
 
 main.add_command(schemas_group)
+
+from hub.ops.mappings_cli import mappings as mappings_group  # noqa: E402
+
+main.add_command(mappings_group)

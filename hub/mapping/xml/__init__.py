@@ -1,0 +1,21 @@
+"""The XML side of the mapping engine: schema-aware specs for XÖV targets (XBau, xdomea, ...).
+
+``load_xml_spec`` reads a spec, ``check_spec`` resolves it against its schema set and lists problems,
+``bind_xml_spec`` returns the resolved plan (or raises), ``apply_xml_spec`` builds the document.
+"""
+
+from hub.mapping.xml.build import apply_xml_spec, build_xml
+from hub.mapping.xml.resolve import BoundXmlSpec, SpecProblem, bind_xml_spec, check_spec
+from hub.mapping.xml.spec import XmlMappingSpec, is_xml_standard, load_xml_spec
+
+__all__ = [
+    "BoundXmlSpec",
+    "SpecProblem",
+    "XmlMappingSpec",
+    "apply_xml_spec",
+    "bind_xml_spec",
+    "build_xml",
+    "check_spec",
+    "is_xml_standard",
+    "load_xml_spec",
+]
