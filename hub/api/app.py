@@ -78,7 +78,12 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(submissions.openapi_components())
+            components = schema.setdefault("components", {})
+            components.setdefault("schemas", {}).update(submissions.openapi_components())
+            components["securitySchemes"] = {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "The API key of a portal or operator"}
+            }
+            schema["security"] = [{"apiKey": []}]
             app.openapi_schema = schema
         return app.openapi_schema
 

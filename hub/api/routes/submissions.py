@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from hub.api.deps import Hub, IntakeDep, PortalClient
+from hub.api.deps import Hub, PortalClient, get_client
 from hub.api.problems import Problem
 from hub.api.schemas import AcceptedOut, DeliveryOut, EventOut, EventsOut, SubmissionOut
+from hub.bootstrap import HubContext
 from hub.domain.envelope import SubmissionRequest
-from hub.service.intake import IdempotencyConflict, InvalidSubmission, OutOfScope
+from hub.errors import FieldProblem
+from hub.service.intake import IdempotencyConflict, Intake, InvalidSubmission, OutOfScope
 from hub.store.clients import ApiClient
 from hub.store.submissions import SubmissionView
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
+
+MAX_KEY_LENGTH = 255
 
 _PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
@@ -82,16 +86,28 @@ def _visible(client: ApiClient, view: SubmissionView | None) -> SubmissionView:
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SubmissionRequest"}}},
-        }
+        },
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+                "description": "Identifies this request: a repeat with the same body gets the same answer.",
+            }
+        ],
     },
 )
-async def create_submission(
-    request: Request,
-    hub: Hub,
-    intake: IntakeDep,
-    client: PortalClient,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
-) -> Response:
+async def create_submission(request: Request) -> Response:
+    # The hot path of the hub: no dependency injection (its machinery costs more than the lookups),
+    # the parameters are documented through openapi_extra above.
+    hub: HubContext = request.app.state.hub
+    intake: Intake = request.app.state.intake
+    client = await get_client(request)
+    idempotency_key = request.headers.get("idempotency-key")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
+        problem = FieldProblem("/headers/Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters", "header")
+        raise Problem("validation-error", "invalid Idempotency-Key header", errors=[problem])
     body = await read_json_body(request, hub.settings.max_body_bytes)
     try:
         accepted = await run_in_threadpool(intake.accept, client, body, idempotency_key)
