@@ -31,15 +31,8 @@ from hub.delivery.dispatcher import Dispatcher
 from hub.delivery.limits import DestinationGuards
 from hub.domain.circuit import CircuitBreaker
 from hub.errors import ConfigError, PermanentError, TransientError
-from hub.store.deliveries import (
-    Attempt,
-    DeliveryStore,
-    LeasedDelivery,
-    Transition,
-    dead,
-    delivered,
-    retry_at,
-)
+from hub.store.deliveries import DeliveryStore
+from hub.store.transitions import Attempt, LeasedDelivery, Transition, dead, delivered, retry_at
 from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)

@@ -9,8 +9,8 @@ from hub.connectors.base import Destination
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigError
 from hub.routing.region import Region
+from hub.store.callback_targets import callback_destination
 from hub.store.clients import ClientStore
-from hub.store.deliveries import callback_destination
 
 CALLBACK_PREFIX = "portal-callback:"
 

@@ -8,12 +8,10 @@ submission row first, then delivery rows, so concurrent workers never deadlock.
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,116 +20,17 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, insert,
 
 from hub.domain.message import MessageAttachment
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, overall_status
+from hub.store.callback_targets import CallbackTargets, callback_destination
 from hub.store.db import Database
 from hub.store.single_settle import SettleItem, settle_batch
 from hub.store.submissions import insert_events
-from hub.store.tables import api_client, attachment, delivery, submission
+from hub.store.tables import attachment, delivery, submission
+from hub.store.transitions import Attempt, LeasedDelivery, Settled, Transition, dead, delivered, retry_at
 from hub.store.types import utcnow
 
 S = DeliveryState
 _WAITING = (S.PENDING.value, S.RETRYING.value)
 LEASE_EARLY_GRACE = timedelta(milliseconds=50)
-
-
-@dataclass(frozen=True)
-class LeasedDelivery:
-    id: str
-    submission_id: str
-    client_id: str
-    destination_id: str
-    kind: str
-    message_id: str
-    attempts: int
-    queued_at: datetime
-    media_type: str
-    headers: dict[str, str]
-    payload: bytes
-    delivery_count: int
-    owner: str
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """What happened on one try, for the event log and metrics."""
-
-    started_at: datetime
-    duration_ms: float
-    outcome: str  # ok | transient | permanent
-    status_code: int | None = None
-    error: str | None = None
-    response_excerpt: str | None = None
-
-    def detail(self, d: LeasedDelivery) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "destination": d.destination_id,
-            "attempt": d.attempts,
-            "outcome": self.outcome,
-            "startedAt": self.started_at.isoformat(),
-            "durationMs": round(self.duration_ms, 1),
-        }
-        if self.status_code is not None:
-            out["statusCode"] = self.status_code
-        if self.error:
-            out["error"] = self.error
-        if self.response_excerpt:
-            out["responseExcerpt"] = self.response_excerpt
-        return out
-
-
-@dataclass(frozen=True)
-class Settled:
-    """The outcome of settling an attempt: whether we still held the lease, and callbacks to nudge."""
-
-    applied: bool
-    status: str | None = None
-    callbacks: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Transition:
-    """The outcome of one attempt, ready to be written: new state, column values, events."""
-
-    delivery: LeasedDelivery
-    state: DeliveryState
-    values: dict[str, Any]
-    events: list[tuple[EventKind, dict[str, Any]]]
-    attempt: Attempt
-    at: datetime
-
-
-def delivered(d: LeasedDelivery, attempt: Attempt, receipt: dict[str, Any]) -> Transition:
-    now = utcnow()
-    values = {
-        "delivered_at": now,
-        "receipt": receipt,
-        "last_error": None,
-        "last_status_code": attempt.status_code,
-    }
-    events = [(EventKind.DELIVERED, {"destination": d.destination_id, "receipt": receipt})]
-    return Transition(d, S.DELIVERED, values, events, attempt, now)
-
-
-def retry_at(d: LeasedDelivery, attempt: Attempt, at: datetime) -> Transition:
-    values = {
-        "next_attempt_at": at,
-        "enqueued_at": at,
-        "last_error": attempt.error,
-        "last_status_code": attempt.status_code,
-    }
-    detail = {"destination": d.destination_id, "nextAttemptAt": at.isoformat()}
-    return Transition(d, S.RETRYING, values, [(EventKind.RETRY_SCHEDULED, detail)], attempt, utcnow())
-
-
-def dead(d: LeasedDelivery, attempt: Attempt, reason: str) -> Transition:
-    now = utcnow()
-    values = {
-        "dead_at": now,
-        "next_attempt_at": None,
-        "last_error": reason,
-        "last_status_code": attempt.status_code,
-    }
-    detail = {"destination": d.destination_id, "reason": reason, "attempts": d.attempts}
-    return Transition(d, S.DEAD, values, [(EventKind.DEAD, detail)], attempt, now)
 
 
 @dataclass(frozen=True)
@@ -150,36 +49,6 @@ class DeliveryRow:
     last_status_code: int | None
     dead_at: datetime | None
     delivered_at: datetime | None
-
-
-class _CallbackTargets:
-    """Which clients want status callbacks, cached briefly (it is read on every transition)."""
-
-    def __init__(self, ttl: float = 30.0) -> None:
-        self.ttl = ttl
-        self._cache: dict[str, tuple[bool, float]] = {}
-        self._lock = threading.Lock()
-
-    def known_without(self, client_id: str) -> bool:
-        """True when the cache knows (unexpired) that this client has no callback."""
-        with self._lock:
-            hit = self._cache.get(client_id)
-        return hit is not None and not hit[0] and hit[1] > time.monotonic()
-
-    def wants(self, conn: Connection, client_id: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(client_id)
-        if hit and hit[1] > now:
-            return hit[0]
-        url = conn.execute(select(api_client.c.callback_url).where(api_client.c.id == client_id)).scalar()
-        with self._lock:
-            self._cache[client_id] = (bool(url), now + self.ttl)
-        return bool(url)
-
-
-def callback_destination(client_id: str) -> str:
-    return f"portal-callback:{client_id}"
 
 
 _LEASE = (
@@ -229,7 +98,7 @@ def _still_held(d: LeasedDelivery) -> tuple[ColumnElement[bool], ...]:
 class DeliveryStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._callbacks = _CallbackTargets()
+        self._callbacks = CallbackTargets()
 
     # -- the worker's side -------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from hub.domain.message import OutboundMessage
 from hub.store.clients import ClientStore
 from hub.store.db import Database
-from hub.store.deliveries import Attempt, DeliveryStore, LeasedDelivery
+from hub.store.deliveries import DeliveryStore
 from hub.store.submissions import (
     DeliveryView,
     NewDelivery,
@@ -29,6 +29,7 @@ from hub.store.submissions import (
     SubmissionView,
 )
 from hub.store.tables import delivery
+from hub.store.transitions import Attempt, LeasedDelivery
 from hub.store.types import utcnow
 from tests.support.region import GLADBECK
 
