@@ -22,6 +22,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from hub.xml.safe import make_safe_parser
+
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
@@ -46,17 +48,10 @@ def safe_parser() -> etree.XMLParser:
 
     lxml parsers are not thread-safe, so each call builds a fresh one (cheap next to parsing).
     """
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        # XTA containers reach 40 MB of base64 text, beyond libxml2's 10 MB text-node limit; with
-        # entities and DTDs refused and the body size capped, lifting the limit is safe.
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    # XTA containers reach 40 MB of base64 text, beyond libxml2's 10 MB text-node limit; with
+    # entities and DTDs refused and the body size capped, lifting the limit is safe.
+    parser: etree.XMLParser = make_safe_parser(huge_tree=True)
+    return parser
 
 
 def parse_request(body: bytes) -> etree._Element:

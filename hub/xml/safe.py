@@ -48,18 +48,19 @@ class MalformedXmlError(XmlError):
         self.line = line
 
 
-def make_safe_parser() -> Any:
+def make_safe_parser(*, huge_tree: bool = False) -> Any:
     """A new parser with the safe options, for callers that must attach their own ``Resolver``.
 
     Resolvers are registered per parser, so a schema set that maps import URLs to local files gets
-    its own parser instead of modifying the shared :data:`SAFE_PARSER`.
+    its own parser instead of modifying the shared :data:`SAFE_PARSER`. ``huge_tree`` lifts
+    libxml2's 10 MB text-node limit, for transports whose size the caller caps itself (XTA).
     """
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        huge_tree=huge_tree,
         remove_comments=False,
     )
 
