@@ -22,6 +22,6 @@ def test_a_mappings_folder_with_xml_specs_loads(tmp_path: Path) -> None:
 
     # Then the JSON specs are ready to apply and the XML spec is kept for its connector to bind
     assert ("hundesteuer-anmeldung", "fachverfahren-json") in catalog
-    assert len(catalog.xml_specs) == 1
-    ((_, standard),) = catalog.xml_specs
-    assert not standard.endswith("-json")
+    assert ("testantrag", "test-antrag-1.0") in catalog.xml_specs
+    assert ("bauantrag", "xbau-2.6") in catalog.xml_specs
+    assert all(not standard.endswith("-json") for _, standard in catalog.xml_specs)
