@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -28,10 +29,12 @@ def _loop_name() -> str:
     return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
 
 
-def _config(app: ASGIApp, host: str, port: int, *, own_logging: bool) -> uvicorn.Config:
-    """Settings shared by both ways of serving: fast protocol and loop, no per-request logging."""
-    return uvicorn.Config(
-        app,
+def _config(app: ASGIApp, host: str, port: int, *, own_logging: bool, **overrides: Any) -> uvicorn.Config:
+    """Settings shared by both ways of serving: fast protocol and loop, no per-request logging.
+
+    ``overrides`` are further ``uvicorn.Config`` arguments, e.g. the ``ssl_*`` ones for HTTPS.
+    """
+    options: dict[str, Any] = dict(
         host=host,
         port=port,
         # A process of its own announces where it listens; inside tests only problems are news.
@@ -45,6 +48,8 @@ def _config(app: ASGIApp, host: str, port: int, *, own_logging: bool) -> uvicorn
         # Inside another program (tests, bench) leave its logging setup alone.
         log_config=LOGGING_CONFIG if own_logging else None,
     )
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
 
 
 class ServerThread:
@@ -53,9 +58,10 @@ class ServerThread:
     Stopping waits for in-flight requests at most :data:`GRACEFUL_SHUTDOWN_SECONDS`.
     """
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, **uvicorn_options: Any) -> None:
         self.app = app
         self.host = host
+        self.uvicorn_options = uvicorn_options
         self._requested_port = port
         self._port: int | None = None
         self._server: uvicorn.Server | None = None
@@ -71,7 +77,8 @@ class ServerThread:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.uvicorn_options.get("ssl_certfile") else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def start(self, timeout: float = STARTUP_TIMEOUT) -> ServerThread:
         """Bind, serve in the background and return once connections are being accepted."""
@@ -79,7 +86,7 @@ class ServerThread:
             raise RuntimeError("server already started")
         sock = self._bind()
         self._port = sock.getsockname()[1]
-        server = uvicorn.Server(_config(self.app, self.host, self._port, own_logging=False))
+        server = uvicorn.Server(_config(self.app, self.host, self._port, own_logging=False, **self.uvicorn_options))
         self._server = server
         self._thread = threading.Thread(
             target=self._run, args=(server, sock), name=f"asgi-server-{self._port}", daemon=True

@@ -7,21 +7,15 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 import trustme
-import uvicorn
 from starlette.types import ASGIApp
 
-STARTUP_TIMEOUT = 10.0
-
+from hub.sim.server import ServerThread
 
 @dataclass(frozen=True)
 class Pki:
@@ -66,92 +60,19 @@ def make_pki(directory: Path, *, server_host: str = "127.0.0.1") -> Pki:
     return pki
 
 
-class TlsServerThread:
+class TlsServerThread(ServerThread):
     """An ASGI app served over HTTPS by uvicorn in a daemon thread, requiring a client certificate."""
 
     def __init__(self, app: ASGIApp, pki: Pki, host: str = "127.0.0.1") -> None:
-        self.app = app
-        self.pki = pki
-        self.host = host
-        self._port: int | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("server not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        return f"https://{self.host}:{self.port}"
-
-    def start(self, timeout: float = STARTUP_TIMEOUT) -> TlsServerThread:
-        if self._thread is not None:
-            raise RuntimeError("server already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
-        sock.listen(128)
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            host=self.host,
-            port=self._port,
-            log_level="warning",
-            access_log=False,
-            ws="none",
+        super().__init__(
+            app,
+            host=host,
+            # asyncio, not uvloop: the TLS alert behaviour the tests observe is asyncio's.
             loop="asyncio",
             lifespan="off",
-            timeout_graceful_shutdown=1,
-            log_config=None,
-            ssl_certfile=str(self.pki.server_cert_file),
-            ssl_keyfile=str(self.pki.server_key_file),
-            ssl_ca_certs=str(self.pki.ca_file),
+            ssl_certfile=str(pki.server_cert_file),
+            ssl_keyfile=str(pki.server_key_file),
+            ssl_ca_certs=str(pki.ca_file),
             ssl_cert_reqs=ssl.CERT_REQUIRED,
         )
-        server = uvicorn.Server(config)
-        self._server = server
-        self._thread = threading.Thread(
-            target=self._run, args=(server, sock), name=f"tls-server-{self._port}", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"TLS server on {self.url} did not start") from self._error
-            time.sleep(0.005)
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.should_exit = True
-        thread.join(timeout)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(timeout)
-        self._server = self._thread = None
-
-    def _run(self, server: uvicorn.Server, sock: socket.socket) -> None:
-        try:
-            server.run(sockets=[sock])
-        except BaseException as exc:
-            self._error = exc
-        finally:
-            sock.close()
-
-    def __enter__(self) -> TlsServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self.pki = pki
