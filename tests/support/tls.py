@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 
 from hub.sim.server import ServerThread
 
+
 @dataclass(frozen=True)
 class Pki:
     """PEM files of one test CA, a server certificate for 127.0.0.1 and a client certificate."""
