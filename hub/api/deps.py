@@ -8,16 +8,11 @@ from fastapi import Depends, Request
 
 from hub.api.problems import Problem
 from hub.bootstrap import HubContext
-from hub.service.intake import Intake
 from hub.store.clients import ROLE_OPERATOR, ROLE_PORTAL, ApiClient
 
 
 async def get_hub(request: Request) -> HubContext:
     return request.app.state.hub  # type: ignore[no-any-return]
-
-
-async def get_intake(request: Request) -> Intake:
-    return request.app.state.intake  # type: ignore[no-any-return]
 
 
 async def get_client(request: Request) -> ApiClient:
@@ -35,6 +30,5 @@ async def get_operator(request: Request) -> ApiClient:
 
 
 Hub = Annotated[HubContext, Depends(get_hub)]
-IntakeDep = Annotated[Intake, Depends(get_intake)]
 PortalClient = Annotated[ApiClient, Depends(get_client)]
 Operator = Annotated[ApiClient, Depends(get_operator)]
