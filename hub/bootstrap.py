@@ -26,6 +26,7 @@ from hub.domain.retry import RetryPolicy
 from hub.mapping.catalog import MappingCatalog
 from hub.routing.region import Region, load_region
 from hub.routing.router import Router
+from hub.schemas import SchemaCatalog
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
@@ -99,7 +100,8 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
     clients = ClientStore(db)
     deliveries = DeliveryStore(db)
     registry = ConnectorRegistry()
-    connectors = ConnectorPool(registry, ConnectorContext(mappings=mappings))
+    schemas = SchemaCatalog.from_path(settings.schema_path)
+    connectors = ConnectorPool(registry, ConnectorContext(mappings=mappings, schemas=schemas))
     broker = make_broker(settings.broker_url)
     guards = DestinationGuards()
     callback_policy = RetryPolicy(initial_seconds=5, max_seconds=600, max_attempts=settings.callback_max_attempts)

@@ -34,11 +34,15 @@ class FieldProblem:
     pointer: str
     message: str
     rule: str | None = None
+    location: str | None = None
+    """Where in the generated message the problem was found (an XML path), if it came from validating it."""
 
     def as_dict(self) -> dict[str, str]:
         out = {"pointer": self.pointer, "detail": self.message}
         if self.rule:
             out["rule"] = self.rule
+        if self.location:
+            out["location"] = self.location
         return out
 
 

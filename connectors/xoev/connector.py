@@ -1,18 +1,25 @@
-"""The ``xoev-xta`` connector: an XÖV message, made by a configured builder, sent through an XTA 2 server.
+"""The ``xoev-xta`` connector: an XÖV message built at intake, sent through an XTA 2 server.
 
-``build`` (at intake) calls the destination's ``builder`` — ``fn(submission, message_id,
-destination) -> bytes``, the escape hatch until the XBau mapping engine exists — checks that the
-result is well-formed, safe XML (:func:`hub.xml.parse_xml`) and stores it with the metadata that
-must not change between attempts (subject, payload schema). ``send`` (in a worker) runs the XTA
-send sequence with :meth:`XtaClient.send_and_confirm` and returns a receipt for a green transport
-report; the client classifies failures (PermissionDenied and RED: permanent; TechnicalProblem,
-network, 5xx, OPEN/YELLOW: transient).
+``build`` (at intake) makes the message one of two ways:
+
+* by default from the XML mapping spec of (service, the destination's ``standard``): the envelope plus
+  the XÖV frame (:mod:`connectors.xoev.frame`: message id, timestamps, author and reader
+  Behördenkennung from the settings) is mapped and validated against the standard's XSD and
+  Schematron (:class:`~connectors.xoev.document.XoevDocumentBuilder`); problems are a 422 naming
+  the payload's fields;
+* or by the destination's ``builder`` — ``fn(submission, message_id, destination) -> bytes`` — an
+  escape hatch for messages no spec can express; the result must be well-formed, safe XML.
+
+It stores the message with the metadata that must not change between attempts (subject, payload
+schema). ``send`` (in a worker) runs the XTA send sequence with :meth:`XtaClient.send_and_confirm`
+and returns a receipt for a green transport report; the client classifies failures (PermissionDenied
+and RED: permanent; TechnicalProblem, network, 5xx, OPEN/YELLOW: transient).
 
 The hub's message id cannot be the XTA message id: XTA assigns those (``createMessageId``), and a
 retry after an unconfirmed send must use a fresh one. So the hub id travels
 
-* inside the XÖV message, where the builder puts it (e.g. ``nachrichtenUUID`` in the
-  ``nachrichtenkopf``): the id by which an XÖV reader discards a repeat;
+* inside the XÖV message (``nachrichtenUUID`` in the ``nachrichtenkopf``): the id by which an XÖV
+  reader discards a repeat;
 * in the OSCI metadata's ``Qualifier/Subject`` (template ``subject``, default
   ``Hub-Nachricht {messageId}``), visible in the reader's status list before fetching;
 * in the receipt: ``reference`` is the XTA message id of the confirmed send.
@@ -31,6 +38,8 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from connectors.xoev.document import XoevDocumentBuilder
+from connectors.xoev.frame import message_frame, with_frame
 from connectors.xoev.xta import XtaClient, XtaContent, XtaMetadata
 from connectors.xoev.xta.transport import http_client
 from connectors.xoev.xta_destination import XtaDestination
@@ -111,13 +120,14 @@ class XtaConnector(Connector):
         self._lock = threading.Lock()
         self._config: XtaDestination | None = None
         self._builder: Builder | None = None
+        self._documents: dict[str, XoevDocumentBuilder] = {}
         self._pool: _ClientPool | None = None
 
     @property
     def config(self) -> XtaDestination:
         with self._lock:
             if self._config is None:
-                self._config = XtaDestination.read(self.destination)
+                self._config = XtaDestination.read(self.destination, self.context.schemas)
             return self._config
 
     @property
@@ -125,8 +135,37 @@ class XtaConnector(Connector):
         config = self.config
         with self._lock:
             if self._builder is None:
-                self._builder = load_builder(config.builder, self.destination.id)
+                if config.builder is None:
+                    self._builder = self._build_from_spec
+                else:
+                    self._builder = load_builder(config.builder, self.destination.id)
             return self._builder
+
+    def document_builder(self, service: str) -> XoevDocumentBuilder:
+        """The service's spec for the destination's standard, bound and with its validators (cached)."""
+        with self._lock:
+            found = self._documents.get(service)
+        if found is not None:
+            return found
+        standard = self.destination.standard
+        if not standard:
+            raise self._fail("set the destination's 'standard' (the XML mapping spec's) or a 'builder'")
+        spec = self.context.mappings.xml_specs.get((service, standard))
+        if spec is None:
+            raise self._fail(f"no XML mapping spec for service {service!r} and standard {standard!r}")
+        if self.context.schemas is None:
+            raise self._fail("the hub was started without a schema catalog (HUB_SCHEMA_PATH)")
+        built = XoevDocumentBuilder(spec, self.context.schemas)
+        with self._lock:
+            return self._documents.setdefault(service, built)
+
+    def _build_from_spec(self, submission: SubmissionData, message_id: str, destination: Destination) -> bytes:
+        config = self.config
+        if config.xoev_author is None or config.xoev_reader is None:
+            raise self._fail("needs 'author' and 'reader' as Behördenkennung {prefix, code, name} for the XÖV header")
+        document = self.document_builder(submission.service)
+        frame = message_frame(submission, message_id, config.xoev_author, config.xoev_reader)
+        return document.build(with_frame(submission, frame))
 
     @property
     def pool(self) -> _ClientPool:
@@ -197,4 +236,4 @@ class XtaConnector(Connector):
             pool.close()
 
     def _fail(self, what: str) -> ConfigError:
-        return ConfigError(f"destination {self.destination.id!r} (xoev-xta): {what}")
+        return ConfigError(f"destination {self.destination.id!r} ({self.name}): {what}")

@@ -3,24 +3,27 @@
 Every problem is a :class:`~hub.errors.ConfigError` naming the destination and the setting, so an
 operator sees at once what to fix. Format (keys in camelCase like the rest of ``region.yaml``)::
 
-    wsdl: "${HUB_SCHEMA_PATH_XTA:-../shared/standards/xta2-2.1.1}/XTA.wsdl"
+    wsdl: path/to/XTA.wsdl                     # optional: default XTA.wsdl of the catalog's xta2-2.1.1 set
     baseUrl: https://xta.example/xta            # ports at {baseUrl}/ManagementPort, /SendXtaPort, /MsgBoxPort
     endpoints: {management: URL, send: URL, msgBox: URL}    # or each port's address (wins over baseUrl)
     account: {identifier: "dvdv:05562014-bauamt", type: xoev, name: "Stadt Gladbeck"}   # us: the author
     reader: {prefix: bau, code: "{ags}", name: ...}     # the receiving authority; or {identifier: ...}
+    author: {prefix: ..., code: ..., name: ...}  # XÖV author (nachrichtenkopf/autor); default: the account
     service: "http://www.xleitstelle.de/xbau/2/6"       # XTA service (Dienste-URI)
     businessScenario: {code: XBAU_DATA, listUri: "urn:...", listVersion: "1"} # or free text (Undefined)
     messageType: {code: "0200", listUri: "urn:...", listVersion: "2.6", name: ...}
     payloadSchema: "http://www.xleitstelle.de/xbau/2/6"   # optional: default the message's root namespace
     subject: "Bauantrag {messageId}"    # optional; {messageId} {submissionId} {service} {municipality}
     testMessage: false                  # optional: OSCI TestMsg
-    builder: "module.path:function"     # fn(submission, message_id, destination) -> bytes (the XÖV message)
+    builder: "module.path:function"     # optional escape hatch: fn(submission, message_id, destination) -> bytes;
+                                        # without it the message is the destination standard's XML mapping
+                                        # spec applied to the envelope plus the XÖV frame (connectors.xoev.frame)
     timeoutSeconds: 10                  # per SOAP call; one send makes five calls
     leaseSeconds: 70                    # hub setting: set >= 5 * timeoutSeconds + 10 (default 2 * t + 10)
     tls: {certFile: client.pem, keyFile: client.key, caFile: ca.pem}   # optional, relative to the config dir
 
-A relative ``wsdl`` path is resolved against the process's working directory (the hub is started
-from the project folder); set ``HUB_SCHEMA_PATH_XTA`` to an absolute folder in production.
+A relative ``wsdl`` path is resolved against the process's working directory; without ``wsdl`` the
+WSDL comes from the schema catalog (``HUB_SCHEMA_PATH``), where the XÖV schema sets are installed.
 """
 
 from __future__ import annotations
@@ -30,9 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectors.xoev.frame import Authority
 from connectors.xoev.xta import KeyCode, Party, TlsFiles, XtaEndpoints, XtaSettings
 from hub.connectors.base import Destination
 from hub.errors import ConfigError
+from hub.schemas import SchemaCatalog, SchemaNotInstalled
+
+XTA_SCHEMA_SET = "xta2-2.1.1"
 
 DEFAULT_SUBJECT = "Hub-Nachricht {messageId}"
 SUBJECT_FIELDS = frozenset({"messageId", "submissionId", "service", "municipality"})
@@ -50,17 +57,20 @@ class XtaDestination:
     payload_schema: str | None
     subject: str
     test: bool
-    builder: str
+    builder: str | None
+    xoev_author: Authority | None
+    xoev_reader: Authority | None
 
     @classmethod
-    def read(cls, destination: Destination) -> XtaDestination:
-        return _Reader(destination).read()
+    def read(cls, destination: Destination, catalog: SchemaCatalog | None = None) -> XtaDestination:
+        return _Reader(destination, catalog).read()
 
 
 class _Reader:
-    def __init__(self, destination: Destination) -> None:
+    def __init__(self, destination: Destination, catalog: SchemaCatalog | None) -> None:
         self.destination = destination
         self.settings = destination.settings
+        self.catalog = catalog
 
     def fail(self, what: str) -> ConfigError:
         return ConfigError(f"destination {self.destination.id!r} (xoev-xta): {what}")
@@ -84,6 +94,7 @@ class _Reader:
     def read(self) -> XtaDestination:
         subject = self.setting("subject", required=False) or DEFAULT_SUBJECT
         self.check_subject(subject)
+        builder = self.setting("builder", required=False) or None
         test = self.settings.get("testMessage", False)
         if not isinstance(test, bool):
             raise self.fail("setting 'testMessage' must be true or false")
@@ -102,10 +113,31 @@ class _Reader:
             payload_schema=self.setting("payloadSchema", required=False) or None,
             subject=subject,
             test=test,
-            builder=self.setting("builder"),
+            builder=builder,
+            # A builder hook writes its own XÖV header; the spec-made message needs both authorities.
+            xoev_author=None if builder else self.authority("author", "account"),
+            xoev_reader=None if builder else self.authority("reader", "reader"),
         )
 
+    def authority(self, name: str, fallback: str) -> Authority | None:
+        """The XÖV header's authority: ``name`` if set, else the XTA party ``fallback`` when it is one."""
+        raw = self.settings.get(name)
+        if raw is None or (isinstance(raw, Mapping) and raw.get("prefix") is None):
+            raw = self.settings.get(fallback)
+            if not isinstance(raw, Mapping) or raw.get("prefix") is None:
+                return None
+            name = fallback
+        try:
+            return Authority.read(raw)
+        except ValueError as exc:
+            raise self.fail(f"setting {name!r} {exc}") from None
+
     def wsdl(self) -> Path:
+        if self.settings.get("wsdl") is None and self.catalog is not None:
+            try:
+                return self.catalog.get(XTA_SCHEMA_SET).path("XTA.wsdl").resolve()
+            except SchemaNotInstalled as exc:
+                raise self.fail(f"no 'wsdl' setting and {exc}") from exc
         path = Path(self.setting("wsdl")).expanduser()
         if not path.is_file():
             raise self.fail(f"the WSDL {str(path)!r} (resolved {str(path.resolve())!r}) is not a file")

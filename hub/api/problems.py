@@ -61,6 +61,12 @@ KINDS: dict[str, tuple[int, str, str]] = {
         "The hub failed; nothing was stored. Retry with the same Idempotency-Key.",
     ),
     "unavailable": (503, "Service unavailable", "The hub cannot reach its database. Retry later."),
+    "destination-unavailable": (
+        503,
+        "A destination cannot take submissions",
+        "A destination of this submission is misconfigured in the hub (for example a schema set is not "
+        "installed); operators have been told through the log. Nothing was stored; retry later.",
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from hub.errors import ConfigError
 
 if TYPE_CHECKING:
     from hub.mapping.catalog import MappingCatalog
+    from hub.schemas import SchemaCatalog
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,11 @@ class AttachmentData:
 
 @dataclass(frozen=True)
 class ConnectorContext:
-    """What the hub hands every connector: the mapping catalogue and process-wide resources."""
+    """What the hub hands every connector: the mapping catalogue, the schema catalog, shared resources."""
 
     mappings: MappingCatalog
+    schemas: SchemaCatalog | None = None
+    """The installed schema sets (``HUB_SCHEMA_PATH``); XML-target connectors bind and validate with it."""
 
 
 class Connector(ABC):

@@ -21,7 +21,7 @@ from hub.mapping.transforms import TRANSFORMS
 
 _RULE_KEYS = {
     "target", "source", "const", "each", "fields", "function", "transform", "join",
-    "optional", "when", "codes", "default",
+    "optional", "when", "codes", "default", "pointer",
 }  # fmt: skip
 
 
@@ -41,6 +41,8 @@ class FieldRule:
     when: str | None = None
     codes: dict[str, Any] | None = None
     default: Any = None
+    pointer: str | None = None
+    """The payload field a ``function`` reads, named in error reports (a source rule names its source)."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ def _rule(raw: Any, path: Path) -> FieldRule:
         when=_check_pointer(raw["when"], path, line, "when") if "when" in raw else None,
         codes={str(k): v for k, v in codes.items() if k != "__line__"} if codes else None,
         default=raw.get("default"),
+        pointer=_check_pointer(raw["pointer"], path, line, "pointer") if "pointer" in raw else None,
     )
 
 

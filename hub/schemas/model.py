@@ -43,11 +43,15 @@ class SchemaProblem:
     line: int | None
     path: str | None
     message: str
+    rule: str | None = None
+    """The Schematron assert's id (e.g. ``sch-xbau-001``); None for XSD errors."""
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else ""
         if self.path:
             where = f"{where} {self.path}".strip()
+        if self.rule:
+            where = f"{where} [{self.rule}]".strip()
         return f"{where}: {self.message}" if where else self.message
 
 

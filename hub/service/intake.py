@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from hub.bootstrap import HubContext
 from hub.connectors.base import AttachmentData, SubmissionData
 from hub.domain.envelope import SubmissionRequest
-from hub.errors import FieldProblem, MappingError, RoutingError
+from hub.errors import ConfigError, FieldProblem, MappingError, RoutingError
 from hub.mapping import pointer
 from hub.store.clients import ApiClient
 from hub.store.submissions import DuplicateIdempotencyKey, NewAttachment, NewDelivery, NewSubmission
@@ -45,6 +45,11 @@ class IdempotencyConflict(Exception):
 
 class OutOfScope(Exception):
     """The client may not act for this municipality or service."""
+
+
+class DestinationUnavailable(Exception):
+    """A destination of the submission cannot build messages (its config, mapping spec or schema set is
+    broken or missing): the hub's fault, not the portal's; nothing is stored and the portal may retry."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,9 @@ class Intake:
             except MappingError as exc:
                 problems.extend(exc.problems)
                 continue
+            except ConfigError as exc:
+                log.error("destination_misconfigured", destination=destination.id, error=str(exc))
+                raise DestinationUnavailable(f"destination {destination.id!r} cannot take submissions: {exc}") from exc
             if correlation_id:
                 # Travels with the stored message: worker logs and the receiver see the same id.
                 message = replace(message, headers={**message.headers, CORRELATION_HEADER: correlation_id})

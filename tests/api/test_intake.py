@@ -7,21 +7,12 @@ import json
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from hub.store.tables import attachment, delivery, event, submission
 from tests.conftest import RunningHub
 from tests.support.envelopes import attachment as make_attachment
 from tests.support.envelopes import sample
 from tests.support.region import HERTEN, KREIS
-
-
-def row_counts(hub: RunningHub) -> dict[str, int]:
-    with hub.ctx.db.read() as conn:
-        return {
-            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in (submission, delivery, event, attachment)
-        }
+from tests.support.rows import row_counts
 
 
 def test_accepts_and_reports_status_and_events(hub: RunningHub) -> None:

@@ -61,7 +61,8 @@ def test_the_real_region_has_its_13_bodies_and_every_route_reaches_known_destina
     assert sorted(kinds) == sorted(expected)
     assert all(len(ags) == 8 and ags.isdigit() for ags in region.municipalities)
 
-    # And every route names destinations that exist, for each of its twelve towns
+    # And every route names destinations that exist: the Bauantrag for all 13 bodies, the other services
+    # for the twelve towns
     assert region.routes
     for (service, ags), route in region.routes.items():
         assert service in region.services
@@ -69,7 +70,12 @@ def test_the_real_region_has_its_13_bodies_and_every_route_reaches_known_destina
         assert route.destinations, (service, ags)
         for destination in route.destinations:
             assert destination in region.destinations, (service, ags, destination)
-    assert len(region.routes) == TOWNS * len(region.services)
+    assert len(region.routes) == TOWNS * (len(region.services) - 1) + 13
+    assert {ags for service, ags in region.routes if service == "bauantrag"} == set(region.municipalities)
+    for ags, body in region.municipalities.items():
+        (destination,) = region.routes[("bauantrag", ags)].destinations
+        assert destination == f"{body.slug}-bauportal"
+        assert region.destinations[destination].connector == "bauportal-nrw"
 
 
 def test_gladbeck_is_routed_to_its_own_back_office(router: Router) -> None:
@@ -105,11 +111,12 @@ def test_an_unknown_service_points_at_the_service(router: Router) -> None:
     assert "fischereischein" in str(caught.value)
 
 
-def test_the_kreis_offers_none_of_the_services(region: Region, router: Router) -> None:
-    # Given the Kreis Recklinghausen, a body of the region without routes
+def test_the_kreis_offers_only_the_bauantrag(region: Region, router: Router) -> None:
+    # Given the Kreis Recklinghausen, a body of the region whose only route is the Bauantrag
     assert KREIS in region.municipalities
+    assert router.destinations("bauantrag", KREIS)[0].id == "kreis-recklinghausen-bauportal"
 
-    for service in region.services:
+    for service in set(region.services) - {"bauantrag"}:
         # When any of the region's services is routed for it
         with pytest.raises(RoutingError) as caught:
             router.destinations(service, KREIS)

@@ -15,7 +15,7 @@ from hub.api.schemas import AcceptedOut, DeliveryOut, EventOut, EventsOut, Submi
 from hub.bootstrap import HubContext
 from hub.domain.envelope import SubmissionRequest
 from hub.errors import FieldProblem
-from hub.service.intake import IdempotencyConflict, Intake, InvalidSubmission, OutOfScope
+from hub.service.intake import DestinationUnavailable, IdempotencyConflict, Intake, InvalidSubmission, OutOfScope
 from hub.store.clients import ApiClient
 from hub.store.submissions import SubmissionView
 
@@ -81,6 +81,7 @@ def _visible(client: ApiClient, view: SubmissionView | None) -> SubmissionView:
         413: _PROBLEM,
         415: _PROBLEM,
         422: _PROBLEM,
+        503: _PROBLEM,
     },
     openapi_extra={
         "requestBody": {
@@ -120,6 +121,8 @@ async def create_submission(request: Request) -> Response:
         ) from exc
     except OutOfScope as exc:
         raise Problem("forbidden", str(exc)) from exc
+    except DestinationUnavailable as exc:
+        raise Problem("destination-unavailable", str(exc)) from exc
     out = _accepted(request, accepted.id, accepted.status)
     headers = {"Location": out.status_url}
     if accepted.replayed:
@@ -191,6 +194,10 @@ def openapi_components() -> dict[str, Any]:
                         "pointer": {"type": "string"},
                         "detail": {"type": "string"},
                         "rule": {"type": "string"},
+                        "location": {
+                            "type": "string",
+                            "description": "XML path in the generated message, for schema and Schematron errors",
+                        },
                     },
                 },
             },

@@ -18,63 +18,82 @@ from hub.mapping.engine import _ABSENT, _truthy, _value
 from hub.mapping.xml.model import check_value
 from hub.mapping.xml.resolve import BoundXmlSpec, Leaf, PlanNode, to_text
 
+Provenance = dict[Any, str]
+"""Element → the JSON pointer of the payload field it came from (leaves) or of its list item (groups)."""
 
-def _leaf_text(leaf: Leaf, doc: Any, base: str, problems: list[FieldProblem]) -> str | None:
+
+class _Run:
+    """One application of a spec: the envelope, the problems found, and where each element came from."""
+
+    __slots__ = ("check_types", "doc", "problems", "provenance")
+
+    def __init__(self, doc: Any, provenance: Provenance | None, check_types: bool) -> None:
+        self.doc = doc
+        self.problems: list[FieldProblem] = []
+        self.provenance = provenance
+        self.check_types = check_types
+
+
+def _leaf_text(leaf: Leaf, doc: Any, base: str, run: _Run) -> tuple[str, str] | None:
     rule = leaf.rule
     if rule.when is not None and not _truthy(doc, rule.when):
         return None
-    value = _value(rule, doc, base, problems)
+    value = _value(rule, doc, base, run.problems)
     if value is _ABSENT or value is None:
         return None
-    location = base + rule.source[0] if rule.source else base
+    location = base + (rule.source[0] if rule.source else rule.pointer or "")
     text = to_text(value)
     if text is None:
-        problems.append(FieldProblem(location, "must be a single value, not an object or a list", "mapping"))
+        run.problems.append(FieldProblem(location, "must be a single value, not an object or a list", "mapping"))
         return None
-    if leaf.simple_type is not None:
+    if run.check_types and leaf.simple_type is not None:
         error = check_value(leaf.simple_type, text)
         if error:
-            problems.append(FieldProblem(location, error, "schema-type"))
+            run.problems.append(FieldProblem(location, error, "schema-type"))
             return None
-    return text
+    return text, location
 
 
-def _last_text(leaves: list[Leaf], doc: Any, base: str, problems: list[FieldProblem]) -> str | None:
+def _last_text(leaves: list[Leaf], doc: Any, base: str, run: _Run) -> tuple[str, str] | None:
     """Several rules may target one leaf (alternatives under ``when``): the last one producing a value wins."""
     result = None
     for leaf in leaves:
-        text = _leaf_text(leaf, doc, base, problems)
-        if text is not None:
-            result = text
+        found = _leaf_text(leaf, doc, base, run)
+        if found is not None:
+            result = found
     return result
 
 
-def _fill(element: Any, node: PlanNode, doc: Any, base: str, problems: list[FieldProblem]) -> bool:
+def _fill(element: Any, node: PlanNode, doc: Any, base: str, run: _Run) -> bool:
     """Fill ``element`` from ``node``'s rules; False when nothing was produced (the caller drops it)."""
     produced = False
     for qname, leaves in node.attributes.items():
-        text = _last_text(leaves, doc, base, problems)
-        if text is not None:
-            element.set(qname, text)
+        found = _last_text(leaves, doc, base, run)
+        if found is not None:
+            element.set(qname, found[0])
+            if run.provenance is not None and found[1]:
+                run.provenance.setdefault(element, found[1])
             produced = True
     if node.text:
-        text = _last_text(node.text, doc, base, problems)
-        if text is not None:
-            element.text = text
+        found = _last_text(node.text, doc, base, run)
+        if found is not None:
+            element.text = found[0]
+            if run.provenance is not None and found[1]:
+                run.provenance[element] = found[1]
             produced = True
-    for child in sorted(node.children.values(), key=lambda c: c.order):
-        produced = _children(element, child, doc, base, problems) or produced
+    for child in node.ordered:
+        produced = _children(element, child, doc, base, run) or produced
     if produced:
         for qname, value in node.fixed.items():
             element.set(qname, value)
     return produced
 
 
-def _children(parent: Any, node: PlanNode, doc: Any, base: str, problems: list[FieldProblem]) -> bool:
+def _children(parent: Any, node: PlanNode, doc: Any, base: str, run: _Run) -> bool:
     rule = node.repeat
     if rule is None:
         element = etree.SubElement(parent, node.qname)
-        if _fill(element, node, doc, base, problems):
+        if _fill(element, node, doc, base, run):
             return True
         parent.remove(element)
         return False
@@ -85,35 +104,52 @@ def _children(parent: Any, node: PlanNode, doc: Any, base: str, problems: list[F
     items = pointer.resolve(doc, rule.each, None)
     if items is None:
         if not rule.optional:
-            problems.append(FieldProblem(where, "is required for this destination", "mapping"))
+            run.problems.append(FieldProblem(where, "is required for this destination", "mapping"))
         return False
     if not isinstance(items, list):
-        problems.append(FieldProblem(where, "must be a list", "mapping"))
+        run.problems.append(FieldProblem(where, "must be a list", "mapping"))
         return False
     low, high = node.element.min_occurs, node.element.max_occurs
     if len(items) < low and not (rule.optional and not items):
-        problems.append(FieldProblem(where, f"needs at least {low} item(s) for {node.display}", "cardinality"))
+        run.problems.append(FieldProblem(where, f"needs at least {low} item(s) for {node.display}", "cardinality"))
     if high is not None and len(items) > high:
-        problems.append(FieldProblem(where, f"allows at most {high} item(s) for {node.display}", "cardinality"))
+        run.problems.append(FieldProblem(where, f"allows at most {high} item(s) for {node.display}", "cardinality"))
     produced = False
     for index, item in enumerate(items):
         element = etree.SubElement(parent, node.qname)
-        if _fill(element, node, item, pointer.join(where, index), problems):
+        at = pointer.join(where, index)
+        if run.provenance is not None:
+            run.provenance[element] = at
+        if _fill(element, node, item, at, run):
             produced = True
         else:
             parent.remove(element)
+            if run.provenance is not None:
+                run.provenance.pop(element, None)
     return produced
 
 
-def build_xml(bound: BoundXmlSpec, envelope: dict[str, Any]) -> Any:
-    """The target document's root element (lxml); raises :class:`MappingError` listing every problem."""
-    problems: list[FieldProblem] = []
+def build_xml(
+    bound: BoundXmlSpec,
+    envelope: dict[str, Any],
+    *,
+    provenance: Provenance | None = None,
+    check_types: bool = True,
+) -> Any:
+    """The target document's root element (lxml); raises :class:`MappingError` listing every problem.
+
+    ``check_types`` checks each value against its leaf's XSD simple type as it is written (xmlschema:
+    precise messages, but slow). A caller that validates the finished document with lxml anyway turns
+    it off and passes ``provenance``, which receives each element's payload pointer so the validator's
+    errors can be reported against the payload (see :mod:`hub.mapping.xml.report`).
+    """
+    run = _Run(envelope, provenance, check_types)
     root = etree.Element(bound.plan.qname, nsmap=bound.nsmap)
-    _fill(root, bound.plan, envelope, "", problems)
+    _fill(root, bound.plan, envelope, "", run)
     for qname, value in bound.plan.fixed.items():
         root.set(qname, value)
-    if problems:
-        raise MappingError(f"the submission cannot be mapped to {bound.spec.standard}", problems)
+    if run.problems:
+        raise MappingError(f"the submission cannot be mapped to {bound.spec.standard}", run.problems)
     return root
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,11 @@ class PlanNode:
     attributes: dict[str, list[Leaf]] = field(default_factory=dict)
     fixed: dict[str, str] = field(default_factory=dict)  # required attributes with a fixed value, filled in
     children: dict[str, PlanNode] = field(default_factory=dict)
+
+    @cached_property
+    def ordered(self) -> tuple[PlanNode, ...]:
+        """The children in schema order (read once the plan is complete, i.e. when documents are built)."""
+        return tuple(sorted(self.children.values(), key=lambda c: c.order))
 
 
 @dataclass(frozen=True)
