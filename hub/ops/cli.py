@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -122,23 +123,34 @@ def _run_worker(threads: int | None, on_stop: Callable[[], object] | None = None
     type=int,
     help="Port of the back-office simulator.",
 )
-def demo(port: int, sim_port: int) -> None:
+@click.option("--xta-port", default=8102, show_default=True, type=int, help="Port of the XTA (Bauportal) simulator.")
+def demo(port: int, sim_port: int, xta_port: int) -> None:
     """Run the whole hub on its embedded default: SQLite, in-process broker and worker, simulators.
 
     Creates the demo API key for all municipalities of the region and prints a curl example.
     """
+    from hub.schemas import SchemaNotInstalled
     from hub.sim.backoffice import create_backoffice_app
     from hub.sim.server import ServerThread
+    from hub.sim.xta import create_xta_app
 
     sim = ServerThread(create_backoffice_app(), port=sim_port)
     sim.start()
     os.environ.setdefault("HUB_BACKOFFICE_URL", sim.url)
+    xta: ServerThread | None = None
+    try:
+        xta = ServerThread(create_xta_app(_xta_wsdl()), port=xta_port).start()
+        os.environ.setdefault("HUB_BAUPORTAL_XTA_URL", f"{xta.url}/xta")
+    except SchemaNotInstalled as exc:
+        console.print(f"[yellow]Bauportal.NRW (XTA) simulator not started, Bauanträge will be refused:[/] {exc}")
     hub = _hub(migrate=True)
     key = os.environ.get("HUB_DEMO_API_KEY", "hub_demo0000_emscher-lippe-demo-key")
     if hub.clients.authenticate(key) is None:
         hub.clients.create("demo-portal", ["*"], roles=["portal", "operator"], key=key)
     hub.close()
     console.print(f"[bold]back-office simulator[/] on {sim.url}  (received messages: {sim.url}/_sim/messages)")
+    if xta is not None:
+        console.print(f"[bold]Bauportal.NRW XTA simulator[/] on {xta.url}  (messages: {xta.url}/_sim/messages)")
     console.print(f"[bold]demo API key[/] (all 13 municipalities, portal + operator): {key}")
     console.print(
         f"try:  curl -s -X POST http://127.0.0.1:{port}/v1/submissions -H 'Authorization: Bearer {key}' "
@@ -147,6 +159,8 @@ def demo(port: int, sim_port: int) -> None:
     ctx = click.get_current_context()
     ctx.invoke(serve, host="127.0.0.1", port=port, worker=True)
     sim.stop()
+    if xta is not None:
+        xta.stop()
 
 
 # -- database and clients ----------------------------------------------------------------------
@@ -396,6 +410,44 @@ def sim_backoffice(host: str, port: int, token: str | None) -> None:
     from hub.sim.server import run_backoffice
 
     run_backoffice(host, port, token)
+
+
+@sim.command("xta")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8102, show_default=True, type=int)
+def sim_xta(host: str, port: int) -> None:
+    """An XTA 2 server (SOAP 1.2, official WSDL from HUB_SCHEMA_PATH) with message boxes and fault injection."""
+    from hub.sim.server import run_app
+    from hub.sim.xta import create_xta_app
+
+    run_app(create_xta_app(_xta_wsdl()), host, port)
+
+
+def _xta_wsdl() -> Path:
+    """The official XTA 2 WSDL of the schema catalog; the simulator validates everything against it."""
+    from hub.schemas import SchemaCatalog
+
+    return SchemaCatalog.from_path(_settings().schema_path).get("xta2-2.1.1").path("XTA.wsdl")
+
+
+@sim.command("sftp")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=2222, show_default=True, type=int)
+@click.option("--root", default="var/sftp", show_default=True, help="The folder served (created if missing).")
+@click.option("--user", default="hub", show_default=True)
+@click.option("--password", default=None, help="The user's password (default: a random one, printed).")
+@click.option("--host-key", default="var/sftp-host-key", show_default=True, help="Kept here across restarts.")
+@click.option("--receiver/--no-receiver", default=True, show_default=True, help="Write <messageId>.done markers.")
+def sim_sftp(host: str, port: int, root: str, user: str, password: str | None, host_key: str, receiver: bool) -> None:
+    """A file-drop SFTP server with a folder and, optionally, a receiver that acknowledges each message."""
+    import secrets
+    from pathlib import Path
+
+    from hub.sim.sftp import run_sftp
+
+    password = password or secrets.token_urlsafe(12)
+    console.print(f"login: {user} / {password}")
+    run_sftp(host, port, Path(root), {user: password}, receiver=receiver, host_key_file=Path(host_key))
 
 
 from hub.ops.schemas_cli import schemas as schemas_group  # noqa: E402  (registered after the main group exists)

@@ -148,5 +148,9 @@ class ServerThread:
 
 def run_backoffice(host: str, port: int, token: str | None = None) -> None:
     """Serve the back-office simulator in this process until interrupted (SIGINT/SIGTERM)."""
-    app = create_backoffice_app(token=token)
+    run_app(create_backoffice_app(token=token), host, port)
+
+
+def run_app(app: ASGIApp, host: str, port: int) -> None:
+    """Serve a simulator app in this process until interrupted (SIGINT/SIGTERM)."""
     uvicorn.Server(_config(app, host, port, own_logging=True)).run()

@@ -8,6 +8,7 @@ run literally with ``curl`` from the project root, as a reader would (only the p
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -41,6 +42,7 @@ class Demo:
     process: subprocess.Popen[bytes]
     port: int
     sim_port: int
+    xta_port: int
     log: Path
 
     @property
@@ -50,6 +52,10 @@ class Demo:
     @property
     def sim_url(self) -> str:
         return f"http://127.0.0.1:{self.sim_port}"
+
+    @property
+    def xta_url(self) -> str:
+        return f"http://127.0.0.1:{self.xta_port}"
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -81,22 +87,30 @@ def _healthy(demo: Demo) -> bool:
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[Demo]:
-    """``hub demo`` on free ports, with only ``HUB_DATABASE_URL`` set (into tmp)."""
-    port, sim_port = free_port(), free_port()
-    while sim_port == port:
-        sim_port = free_port()
-    env = {**clean_environ(), "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    """``hub demo`` on free ports, with only ``HUB_DATABASE_URL`` (into tmp) and ``HUB_SCHEMA_PATH`` set."""
+    ports: set[int] = set()
+    while len(ports) < 3:
+        ports.add(free_port())
+    port, sim_port, xta_port = sorted(ports)
+    env = {
+        **clean_environ(),
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "HUB_SCHEMA_PATH": os.environ["HUB_SCHEMA_PATH"],
+    }
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "demo", "--port", str(port), "--sim-port", str(sim_port)],
+            [
+                *(sys.executable, "-m", "hub", "demo", "--port", str(port)),
+                *("--sim-port", str(sim_port), "--xta-port", str(xta_port)),
+            ],
             env=env,
             cwd=PROJECT_ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    running = Demo(process, port, sim_port, log)
+    running = Demo(process, port, sim_port, xta_port, log)
     try:
         wait_for(lambda: _healthy(running), timeout=STARTUP_SECONDS, interval=0.1, what="/healthz")
         yield running
@@ -188,3 +202,27 @@ def test_the_readme_curl_example_is_delivered_by_the_demo(
     assert "Traceback" not in demo.output()
     assert _refuses_connections(demo.port)
     assert _refuses_connections(demo.sim_port)
+    assert _refuses_connections(demo.xta_port)
+
+
+def test_the_demo_delivers_the_bauantrag_sample_to_its_bauportal_simulator(demo: Demo) -> None:
+    # Given a running demo with the schema catalog, and the Bauantrag sample with its PDF
+    envelope = json.loads((PROJECT_ROOT / "config" / "emscher-lippe" / "samples" / "bauantrag.json").read_text())
+    headers = {"Authorization": f"Bearer {DEMO_KEY}"}
+
+    # When it is posted
+    answer = httpx.post(f"{demo.url}/v1/submissions", json=envelope, headers=headers, timeout=30)
+    assert answer.status_code == 202, answer.text
+
+    # Then it is delivered to Gladbeck's Bauportal destination, and the XTA simulator holds its XBau message
+    def delivered() -> dict[str, Any] | None:
+        status: dict[str, Any] = httpx.get(answer.json()["statusUrl"], headers=headers).json()
+        return status if status["status"] == "delivered" else None
+
+    status = wait_for(delivered, timeout=30, what="the Bauantrag delivered")
+    assert status is not None
+    assert status["deliveries"][0]["destination"] == "gladbeck-bauportal"
+    (message,) = httpx.get(f"{demo.xta_url}/_sim/messages").json()
+    assert message["reader"] == "bau:05562014"
+    assert message["report"] == "GREEN"
+    assert len(message["attachments"]) == len(envelope["attachments"])
