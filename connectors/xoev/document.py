@@ -2,7 +2,9 @@
 
 :class:`XoevDocumentBuilder` binds the spec of one (service, standard) against the schema catalog once,
 then for each submission builds the document and validates it with lxml against the spec's XSD entry
-and, when the schema set ships rules, with its Schematron (Saxon). Any failure is a
+and, when the schema set ships rules, with its Schematron (Saxon). Documents are made by the compiled
+renderer (:mod:`hub.mapping.xml.compiled`); when it gives up or the result is invalid, the interpreter
+(:func:`~hub.mapping.xml.build.build_xml`) makes it again, recording where each element came from. Any failure is a
 :class:`~hub.errors.MappingError` whose problems name the portal payload's JSON pointers (see
 :mod:`hub.mapping.xml.report`), so intake answers 422 and nothing invalid is ever stored or sent.
 """
@@ -16,19 +18,47 @@ from lxml import etree
 from hub.errors import MappingError
 from hub.mapping.xml import XmlMappingSpec, bind_xml_spec, build_xml
 from hub.mapping.xml.build import Provenance
+from hub.mapping.xml.compiled import Fallback, compile_plan
 from hub.mapping.xml.report import payload_problems
 from hub.schemas import SchemaCatalog
+from hub.xml import SAFE_PARSER
+
+DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 class XoevDocumentBuilder:
     def __init__(self, spec: XmlMappingSpec, catalog: SchemaCatalog, *, schematron: bool = True) -> None:
         self.spec = spec
         self.bound = bind_xml_spec(spec, catalog)
+        self.render = compile_plan(self.bound)
         self.xsd = catalog.validator(spec.schema_set, spec.schema_entry)
         self.rules = catalog.schematron(spec.schema_set) if schematron else None
 
     def build_tree(self, envelope: dict[str, Any]) -> Any:
         """The validated document's root element; raises :class:`MappingError` with payload pointers."""
+        return self._build(envelope)[0]
+
+    def build(self, envelope: dict[str, Any]) -> bytes:
+        """The validated document as UTF-8 bytes with an XML declaration."""
+        root, text = self._build(envelope)
+        if text is not None:
+            return DECLARATION + text.encode()
+        return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+    def _build(self, envelope: dict[str, Any]) -> tuple[Any, str | None]:
+        # The fast path: the compiled renderer's text, parsed and valid against the XSD. Anything else
+        # (a Fallback, an XSD error) is done again by the interpreter, which locates every problem.
+        try:
+            text = self.render(envelope)
+            root = etree.fromstring(text.encode(), SAFE_PARSER)
+        except (Fallback, etree.XMLSyntaxError):
+            text = None
+        if text is None or self.xsd.validate(root):
+            return self._interpreted(envelope), None
+        self._check_rules(root, envelope, None)
+        return root, text
+
+    def _interpreted(self, envelope: dict[str, Any]) -> Any:
         provenance: Provenance = {}
         root = build_xml(self.bound, envelope, provenance=provenance, check_types=False)
         problems = self.xsd.validate(root)
@@ -37,15 +67,20 @@ class XoevDocumentBuilder:
                 f"the submission does not make a valid {self.spec.standard} message (schema)",
                 payload_problems(root, provenance, problems, f"xsd:{self.spec.schema_set}"),
             )
-        if self.rules is not None:
-            problems = self.rules.validate(root)
-            if problems:
-                raise MappingError(
-                    f"the submission does not make a valid {self.spec.standard} message (Schematron)",
-                    payload_problems(root, provenance, problems, f"schematron:{self.spec.schema_set}"),
-                )
+        self._check_rules(root, envelope, provenance)
         return root
 
-    def build(self, envelope: dict[str, Any]) -> bytes:
-        """The validated document as UTF-8 bytes with an XML declaration."""
-        return bytes(etree.tostring(self.build_tree(envelope), xml_declaration=True, encoding="UTF-8"))
+    def _check_rules(self, root: Any, envelope: dict[str, Any], provenance: Provenance | None) -> None:
+        if self.rules is None:
+            return
+        problems = self.rules.validate(root)
+        if not problems:
+            return
+        if provenance is None:  # from the fast path: locate the problems on an interpreted twin
+            provenance = {}
+            root = build_xml(self.bound, envelope, provenance=provenance, check_types=False)
+            problems = self.rules.validate(root)
+        raise MappingError(
+            f"the submission does not make a valid {self.spec.standard} message (Schematron)",
+            payload_problems(root, provenance, problems, f"schematron:{self.spec.schema_set}"),
+        )

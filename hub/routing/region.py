@@ -90,8 +90,16 @@ def retry_policy(raw: dict[str, Any] | None) -> RetryPolicy:
     )
 
 
+CONFIG_FILE_SETTINGS = ("wsdlFile",)
+"""Top-level destination settings naming a file of the deployment (like ``tls.*File``)."""
+
+
 def _resolve_files(settings: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Relative certificate paths are relative to the config folder, not the process's directory."""
+    """Relative certificate (and WSDL) paths are relative to the config folder, not the process's directory."""
+    for key in CONFIG_FILE_SETTINGS:
+        value = settings.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            settings = {**settings, key: str(base / value)}
     tls = settings.get("tls")
     if not tls:
         return settings

@@ -4,13 +4,8 @@ They exist so that tests, the demo and benchmarks exercise the delivery engine a
 receiver that stores idempotently and fails on command, without any real Fachverfahren.
 """
 
-from hub.sim.backoffice import (
-    BackofficeState,
-    FaultMode,
-    FaultRule,
-    ReceivedMessage,
-    create_backoffice_app,
-)
+from hub.sim.backoffice import BackofficeState, ReceivedMessage, create_backoffice_app
+from hub.sim.faults import FaultMode, FaultRule
 from hub.sim.server import ServerThread, run_backoffice
 
 __all__ = [

@@ -13,23 +13,20 @@ it, so state is a few in-memory dicts, JSON goes through orjson and nothing is l
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import math
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+
+from hub.sim.faults import FaultBook, FaultMode, FaultRule, http_fault_response, quiet_simulated_drops
 
 STATE_KEY = "backoffice"
 """Attribute of ``app.state`` holding the :class:`BackofficeState`."""
@@ -37,121 +34,7 @@ STATE_KEY = "backoffice"
 RECORDED_HEADERS = ("idempotency-key", "content-type", "x-correlation-id")
 """Request headers kept with each message: enough to check what the hub sent, no more."""
 
-DEFAULT_TIMEOUT_MS = 60_000
 PROBLEM_JSON = "application/problem+json"
-_DROP_PARTIAL_BODY = b'{"receiptId":"'
-_DROP_CLAIMED_LENGTH = 256
-
-_T = TypeVar("_T")
-
-
-class FaultMode(StrEnum):
-    """How an injected fault misbehaves; only ``latency`` lets the request proceed afterwards."""
-
-    STATUS = "status"
-    LATENCY = "latency"
-    TIMEOUT = "timeout"
-    DROP = "drop"
-
-
-_DEFAULT_STATUS = {FaultMode.STATUS: 503, FaultMode.TIMEOUT: 504, FaultMode.DROP: 201}
-_FAULT_FIELDS = frozenset({"system", "mode", "count", "status", "reason", "retryAfter", "latencyMs", "recordFirst"})
-
-
-@dataclass(slots=True)
-class FaultRule:
-    """One injected fault, optionally scoped to a system and to the next ``count`` requests."""
-
-    id: int
-    mode: FaultMode
-    system: str | None = None
-    count: int | None = None
-    status: int | None = None
-    reason: str = "simulated fault"
-    retry_after: float | None = None
-    latency_ms: int | None = None
-    record_first: bool = False
-
-    def matches(self, system: str) -> bool:
-        return self.system is None or self.system == system
-
-    @property
-    def effective_status(self) -> int:
-        return self.status if self.status is not None else _DEFAULT_STATUS.get(self.mode, 503)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "system": self.system,
-            "mode": self.mode.value,
-            "count": self.count,
-            "status": self.status,
-            "reason": self.reason,
-            "retryAfter": self.retry_after,
-            "latencyMs": self.latency_ms,
-            "recordFirst": self.record_first,
-        }
-
-    @classmethod
-    def from_json(cls, data: object, rule_id: int) -> FaultRule:
-        """Validate a rule posted to ``/_sim/faults``; unknown keys are refused to catch typos."""
-        if not isinstance(data, dict):
-            raise ValueError("a fault rule must be a JSON object")
-        unknown = sorted(set(data) - _FAULT_FIELDS)
-        if unknown:
-            raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
-        try:
-            mode = FaultMode(data.get("mode", ""))
-        except ValueError:
-            raise ValueError(f"mode must be one of {[m.value for m in FaultMode]}") from None
-        return cls(
-            id=rule_id,
-            mode=mode,
-            system=_optional(data, "system", str),
-            count=_positive_int(data, "count"),
-            status=_status(data),
-            reason=_optional(data, "reason", str) or "simulated fault",
-            retry_after=_non_negative(data, "retryAfter"),
-            latency_ms=_non_negative_int(data, "latencyMs"),
-            record_first=bool(_optional(data, "recordFirst", bool)),
-        )
-
-
-def _optional(data: dict[str, Any], key: str, kind: type[_T]) -> _T | None:
-    value = data.get(key)
-    if value is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
-        return value
-    raise ValueError(f"{key} must be a {kind.__name__} or null")
-
-
-def _positive_int(data: dict[str, Any], key: str) -> int | None:
-    value = _optional(data, key, int)
-    if value is not None and value < 1:
-        raise ValueError(f"{key} must be at least 1 (or null for 'until cleared')")
-    return value
-
-
-def _non_negative_int(data: dict[str, Any], key: str) -> int | None:
-    value = _optional(data, key, int)
-    if value is not None and value < 0:
-        raise ValueError(f"{key} must not be negative")
-    return value
-
-
-def _non_negative(data: dict[str, Any], key: str) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError(f"{key} must be a non-negative number or null")
-    return float(value)
-
-
-def _status(data: dict[str, Any]) -> int | None:
-    value = _optional(data, "status", int)
-    if value is not None and not 200 <= value <= 599:
-        raise ValueError("status must be between 200 and 599")
-    return value
 
 
 @dataclass(slots=True)
@@ -198,8 +81,7 @@ class BackofficeState:
     in_flight: int = 0
     _messages: dict[tuple[str, str], ReceivedMessage] = field(default_factory=dict)
     _by_system: dict[str, int] = field(default_factory=dict)
-    _faults: list[FaultRule] = field(default_factory=list)
-    _next_fault_id: int = 1
+    _faults: FaultBook = field(default_factory=FaultBook)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def request_started(self) -> None:
@@ -232,42 +114,21 @@ class BackofficeState:
             return message, False
 
     def take_faults(self, system: str) -> list[FaultRule]:
-        """The rules that fire for this request, in order, up to the first one that ends it.
-
-        Each fired rule uses up one of its ``count``; an exhausted rule is removed.
-        """
-        fired: list[FaultRule] = []
-        with self._lock:
-            if not self._faults:
-                return fired
-            for rule in list(self._faults):
-                if not rule.matches(system):
-                    continue
-                fired.append(rule)
-                if rule.count is not None:
-                    rule.count -= 1
-                    if rule.count <= 0:
-                        self._faults.remove(rule)
-                if rule.mode is not FaultMode.LATENCY:
-                    break
-            if fired:
+        """The rules that fire for this request (see :meth:`hub.sim.faults.FaultBook.take`)."""
+        fired = self._faults.take(system)
+        if fired:
+            with self._lock:
                 self.faulted += 1
         return fired
 
     def add_fault(self, data: object) -> FaultRule:
-        with self._lock:
-            rule = FaultRule.from_json(data, self._next_fault_id)
-            self._next_fault_id += 1
-            self._faults.append(rule)
-            return rule
+        return self._faults.add(data)
 
     def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def faults(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [rule.to_json() for rule in self._faults]
+        return self._faults.to_json()
 
     def messages(self, system: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -318,60 +179,6 @@ def _problem(status: int, detail: str, headers: dict[str, str] | None = None) ->
     return Response(orjson.dumps(body), status, headers, media_type=PROBLEM_JSON)
 
 
-class _SimulatedDrop(Exception):
-    """Raised after a response has started so that uvicorn closes the connection mid-response."""
-
-
-class _DroppedResponse(Response):
-    """Status line, headers promising more body than follows, a fragment, then a closed socket."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status_code=status)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(_DROP_CLAIMED_LENGTH).encode()),
-        ]
-        await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
-        await send({"type": "http.response.body", "body": _DROP_PARTIAL_BODY, "more_body": True})
-        raise _SimulatedDrop("simulated connection drop")
-
-
-class _IgnoreSimulatedDrops(logging.Filter):
-    """Keeps uvicorn from logging a traceback for every drop the simulator was asked to make."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, _SimulatedDrop)
-
-
-def _quiet_simulated_drops() -> None:
-    logger = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _IgnoreSimulatedDrops) for f in logger.filters):
-        logger.addFilter(_IgnoreSimulatedDrops())
-
-
-async def _until_disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-async def _fault_response(rule: FaultRule, request: Request) -> Response:
-    status = rule.effective_status
-    if rule.mode is FaultMode.DROP:
-        return _DroppedResponse(status)
-    if rule.mode is FaultMode.TIMEOUT:
-        # Stop waiting as soon as the client gives up, so abandoned requests do not pile up.
-        wait_ms = rule.latency_ms if rule.latency_ms is not None else DEFAULT_TIMEOUT_MS
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_until_disconnect(request.receive), wait_ms / 1000)
-    headers = None
-    if rule.retry_after is not None:
-        headers = {"Retry-After": str(math.ceil(rule.retry_after))}
-    return _problem(status, rule.reason, headers)
-
-
 def _recorded_headers(request: Request) -> dict[str, str]:
     headers = request.headers
     return {name: headers[name] for name in RECORDED_HEADERS if name in headers}
@@ -403,7 +210,7 @@ async def _deliver(request: Request, state: BackofficeState, expected_auth: str 
         if rule.mode is FaultMode.LATENCY:
             await asyncio.sleep((rule.latency_ms or 0) / 1000)
             continue
-        return await _fault_response(rule, request)
+        return await http_fault_response(rule, request, _problem)
     if recorded is None:
         recorded = state.record(system, message_id, body, _recorded_headers(request))
     return _receipt_response(*recorded)
@@ -416,7 +223,7 @@ def _state(request: Request) -> BackofficeState:
 
 def create_backoffice_app(*, token: str | None = None) -> Starlette:
     """The simulator as an ASGI app; with ``token`` deliveries need ``Authorization: Bearer``."""
-    _quiet_simulated_drops()
+    quiet_simulated_drops()
     expected_auth = f"Bearer {token}" if token else None
 
     async def receive_message(request: Request) -> Response:

@@ -74,11 +74,19 @@ def test_a_bad_value_in_the_second_item_of_a_list_points_into_that_item(
 def test_a_missing_element_points_at_the_object_that_lacks_it(
     builder: XoevDocumentBuilder, envelope: dict[str, Any]
 ) -> None:
-    # A blank family name maps to nothing, so XBau's required familienname is missing
+    # A person without a family name (the form schema refuses it; the mapping does not rely on that)
+    del envelope["form"]["bauherren"][1]["familyName"]
+    found = problems(builder, envelope)
+    assert {p.pointer for p in found} == {"/form/bauherren/1"}
+    assert any("familienname" in p.message for p in found)
+
+
+def test_a_blank_value_is_refused_by_the_empty_element_rule_at_its_field(
+    builder: XoevDocumentBuilder, envelope: dict[str, Any]
+) -> None:
     envelope["form"]["bauherren"][1]["familyName"] = " "
     (problem,) = problems(builder, envelope)
-    assert problem.pointer == "/form/bauherren/1"
-    assert "familienname" in problem.message
+    assert (problem.pointer, problem.rule) == ("/form/bauherren/1/familyName", "sch-xbau-gen-001")
 
 
 def test_a_schematron_failure_keeps_its_rule_id(builder: XoevDocumentBuilder, envelope: dict[str, Any]) -> None:

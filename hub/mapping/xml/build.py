@@ -8,6 +8,7 @@ JSON engine) instead of surfacing later as an XSD error about the generated docu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lxml import etree
@@ -17,6 +18,14 @@ from hub.mapping import pointer
 from hub.mapping.engine import _ABSENT, _truthy, _value
 from hub.mapping.xml.model import check_value
 from hub.mapping.xml.resolve import BoundXmlSpec, Leaf, PlanNode, to_text
+
+# Characters XML 1.0 cannot carry at all (lxml refuses to write them): C0 controls but tab, CR, LF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_chars(text: str) -> bool:
+    return _NOT_XML.search(text) is None
+
 
 Provenance = dict[Any, str]
 """Element → the JSON pointer of the payload field it came from (leaves) or of its list item (groups)."""
@@ -45,6 +54,11 @@ def _leaf_text(leaf: Leaf, doc: Any, base: str, run: _Run) -> tuple[str, str] | 
     text = to_text(value)
     if text is None:
         run.problems.append(FieldProblem(location, "must be a single value, not an object or a list", "mapping"))
+        return None
+    if not _xml_chars(text):
+        run.problems.append(
+            FieldProblem(location, "contains characters XML cannot carry (control characters)", "mapping")
+        )
         return None
     if run.check_types and leaf.simple_type is not None:
         error = check_value(leaf.simple_type, text)

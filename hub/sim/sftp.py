@@ -1,0 +1,468 @@
+"""A simulated file-drop receiver: a real SFTP server (asyncssh) on loopback, serving one folder.
+
+The file-drop connector is tested against it over TCP, so it behaves like the servers back offices
+run: its own host key (generated, or loaded to stay stable across restarts), password and/or
+public-key logins, the OpenSSH ``posix-rename`` and ``fsync`` extensions, and a root folder that
+clients cannot leave (``..`` is clamped, symlinks that lead outside are refused, clients cannot
+create links). Optionally it acts as the back office itself: for every file renamed to a final
+``*.json`` name it checks the attachments the message lists (``anlagen[].pfad``, ``sha256``) and
+writes ``<name><suffix>`` (``<messageId>.done``) beside it, ``{"status": "accepted", "receiptId"}``
+or ``{"status": "rejected", "reason"}``, atomically.
+
+Faults, set from the test's thread: :meth:`SftpSimulator.fail_writes` (the next N write requests
+answer ``SSH_FX_FAILURE``), :meth:`~SftpSimulator.refuse_auth` (every login is refused),
+:meth:`~SftpSimulator.reject_next` (the receiver rejects the next N messages) and
+:meth:`~SftpSimulator.slow_writes` (data is written in chunks with a pause before each, so a large
+file grows slowly enough to watch).
+
+``with SftpSimulator(root, users={"hub": "secret"}) as sftp: sftp.url, sftp.host_public_key``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import inspect
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import asyncssh
+import orjson
+
+log = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
+MESSAGE_SUFFIX = b".json"
+
+
+@dataclass
+class _SimState:
+    """Faults and counters; the server's loop and the test's thread both touch them, under the lock."""
+
+    fail_writes: int = 0
+    fail_reason: str = "simulated write failure"
+    refuse_auth: bool = False
+    reject: int = 0
+    reject_reason: str = "simulated rejection"
+    write_delay: float = 0.0
+    write_chunk: int = 64 * 1024
+    stats: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("logins", "refusedLogins", "writes", "failedWrites", "renames", "received", "rejected"), 0
+        )
+    )
+    received: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, name: str) -> None:
+        with self.lock:
+            self.stats[name] += 1
+
+    def take_write_fault(self) -> str | None:
+        with self.lock:
+            self.stats["writes"] += 1
+            if self.fail_writes <= 0:
+                return None
+            self.fail_writes -= 1
+            self.stats["failedWrites"] += 1
+            return self.fail_reason
+
+    def take_rejection(self) -> str | None:
+        with self.lock:
+            if self.reject <= 0:
+                return None
+            self.reject -= 1
+            return self.reject_reason
+
+
+class SftpSimulator:
+    """An asyncssh SFTP server on its own event loop in a daemon thread; the port is known after start()."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        users: Mapping[str, str] | None = None,
+        authorized_keys: Mapping[str, Sequence[str]] | None = None,
+        host_key: asyncssh.SSHKey | None = None,
+        receiver: bool = False,
+        receipt_suffix: str = ".done",
+        receipt_delay: float = 0.0,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.host = host
+        self.users = dict(users or {})
+        self.authorized_keys = {
+            user: [asyncssh.import_public_key(k) for k in keys] for user, keys in (authorized_keys or {}).items()
+        }
+        self.host_key = host_key or asyncssh.generate_private_key("ssh-ed25519")
+        self.receiver = receiver
+        self.receipt_suffix = receipt_suffix
+        self.receipt_delay = receipt_delay
+        self.state = _SimState()
+        self._requested_port = port
+        self._port: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._connections: set[asyncssh.SSHServerConnection] = set()
+        self._timers: set[asyncio.TimerHandle] = set()
+
+    # -- where it listens --------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("SFTP simulator not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"sftp://{host}:{self.port}"
+
+    @property
+    def host_public_key(self) -> str:
+        """The host key as OpenSSH writes it (``ssh-ed25519 AAAA...``), for a destination's ``hostKey``."""
+        return " ".join(self.host_key.export_public_key().decode().split()[:2])
+
+    def known_hosts_line(self) -> str:
+        """This server's entry for a ``known_hosts`` file."""
+        host = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+        return f"{host} {self.host_public_key}\n"
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    def start(self, timeout: float = STARTUP_TIMEOUT) -> SftpSimulator:
+        if self._thread is not None:
+            raise RuntimeError("SFTP simulator already started")
+        self.root.mkdir(parents=True, exist_ok=True)
+        sock = self._bind()
+        self._port = sock.getsockname()[1]
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._thread = threading.Thread(target=_run_loop, args=(loop,), name=f"sftp-sim-{self._port}", daemon=True)
+        self._thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._listen(sock), loop).result(timeout)
+        except BaseException:
+            sock.close()
+            self.stop()
+            raise
+        return self
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Close every connection and the listener, and end the loop; idempotent."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._close(), loop).result(timeout)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout)
+        self._loop = self._thread = None
+
+    def __enter__(self) -> SftpSimulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- faults and inspection (any thread) --------------------------------------------------
+
+    def fail_writes(self, count: int, reason: str = "simulated write failure") -> None:
+        with self.state.lock:
+            self.state.fail_writes, self.state.fail_reason = count, reason
+
+    def refuse_auth(self, refuse: bool = True) -> None:
+        with self.state.lock:
+            self.state.refuse_auth = refuse
+
+    def reject_next(self, count: int, reason: str = "simulated rejection") -> None:
+        with self.state.lock:
+            self.state.reject, self.state.reject_reason = count, reason
+
+    def slow_writes(self, seconds_per_chunk: float, chunk_bytes: int = 64 * 1024) -> None:
+        """Write each request's data in chunks, waiting before each, so a file grows visibly on disk."""
+        with self.state.lock:
+            self.state.write_delay, self.state.write_chunk = seconds_per_chunk, chunk_bytes
+
+    def disconnect_all(self) -> None:
+        """Close every client connection, as a server restart or an idle timeout would."""
+        loop = self._loop
+        if loop is not None:
+            asyncio.run_coroutine_threadsafe(self._disconnect(), loop).result(STOP_TIMEOUT)
+
+    def reset(self) -> None:
+        """No faults, zero counters, nothing received (the files stay)."""
+        with self.state.lock:
+            lock = self.state.lock
+            self.state = _SimState(lock=lock)
+
+    def stats(self) -> dict[str, int]:
+        with self.state.lock:
+            return dict(self.state.stats)
+
+    def received(self) -> list[str]:
+        """Message files the receiver took, as paths relative to the root, in order."""
+        with self.state.lock:
+            return list(self.state.received)
+
+    # -- on the server's loop ----------------------------------------------------------------
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._requested_port))
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    async def _listen(self, sock: socket.socket) -> None:
+        self._acceptor = await asyncssh.listen(
+            sock=sock,
+            server_factory=lambda: _Server(self),
+            server_host_keys=[self.host_key],
+            sftp_factory=lambda chan: _SftpServer(chan, self),
+            allow_scp=False,
+            config=None,
+        )
+
+    async def _close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        if self._acceptor is not None:
+            self._acceptor.close()
+            await self._acceptor.wait_closed()
+            self._acceptor = None
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
+        connections = list(self._connections)
+        for conn in connections:
+            conn.close()
+        for conn in connections:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.wait_closed(), STOP_TIMEOUT)
+
+    def _before_write(self) -> tuple[float, int]:
+        """Fail this write if a fault says so; else how slowly to write it (delay per chunk, chunk size)."""
+        reason = self.state.take_write_fault()
+        if reason is not None:
+            raise asyncssh.SFTPFailure(reason)
+        with self.state.lock:
+            return self.state.write_delay, self.state.write_chunk
+
+    def _renamed(self, local_path: bytes) -> None:
+        """A file got its final name: if it is a message and a receiver runs, take it (after the delay)."""
+        self.state.count("renames")
+        name = os.path.basename(local_path)
+        if not self.receiver or not name.endswith(MESSAGE_SUFFIX) or name.startswith(b"."):
+            return
+        loop = asyncio.get_running_loop()
+        timer: asyncio.TimerHandle | None = None
+
+        def fire() -> None:
+            if timer is not None:
+                self._timers.discard(timer)
+            try:
+                self._receive(Path(os.fsdecode(local_path)))
+            except Exception:
+                log.exception("sftp_sim_receiver_failed")
+
+        timer = loop.call_later(self.receipt_delay, fire)
+        self._timers.add(timer)
+
+    def _receive(self, message: Path) -> None:
+        """Check the message and its attachments, then write the receipt beside it, atomically."""
+        rejection = self.state.take_rejection() or _check_message(message)
+        stem = message.name[: -len(MESSAGE_SUFFIX)]
+        receipt: dict[str, Any]
+        if rejection is None:
+            receipt = {"status": "accepted", "receiptId": f"sim-{uuid.uuid4()}", "messageId": stem}
+            self.state.count("received")
+        else:
+            receipt = {"status": "rejected", "reason": rejection, "messageId": stem}
+            self.state.count("rejected")
+        with self.state.lock:
+            self.state.received.append(message.relative_to(self.root).as_posix())
+        final = message.with_name(stem + self.receipt_suffix)
+        temporary = message.with_name(f".{final.name}.tmp")
+        temporary.write_bytes(orjson.dumps(receipt))
+        os.replace(temporary, final)
+
+    def _check_login(self, username: str, check: Callable[[], bool]) -> bool:
+        with self.state.lock:
+            refused = self.state.refuse_auth
+        if refused or not check():
+            self.state.count("refusedLogins")
+            return False
+        return True
+
+    def _password_ok(self, username: str, password: str) -> bool:
+        expected = self.users.get(username)
+        return expected is not None and hmac.compare_digest(expected.encode(), password.encode())
+
+    def _key_ok(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return any(key.public_data == allowed.public_data for allowed in self.authorized_keys.get(username, ()))
+
+
+def _check_message(message: Path) -> str | None:
+    """What a careful back office would refuse: unreadable JSON, a listed attachment missing or altered."""
+    try:
+        body = orjson.loads(message.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        return f"message unreadable: {exc}"
+    for entry in body.get("anlagen") or [] if isinstance(body, dict) else []:
+        path = message.parent / str(entry.get("pfad", ""))
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return f"Anlage fehlt: {entry.get('pfad')}"
+        if digest != entry.get("sha256"):
+            return f"Anlage beschädigt: {entry.get('pfad')}"
+    return None
+
+
+class _Server(asyncssh.SSHServer):
+    """One client connection's authentication; the simulator decides."""
+
+    def __init__(self, sim: SftpSimulator) -> None:
+        self.sim = sim
+        self.conn: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        self.sim._connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.conn is not None:
+            self.sim._connections.discard(self.conn)
+
+    def begin_auth(self, username: str) -> bool:
+        return True  # every user must authenticate
+
+    def password_auth_supported(self) -> bool:
+        return bool(self.sim.users)
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return self.sim._check_login(username, lambda: self.sim._password_ok(username, password))
+
+    def public_key_auth_supported(self) -> bool:
+        return bool(self.sim.authorized_keys)
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return self.sim._check_login(username, lambda: self.sim._key_ok(username, key))
+
+    def auth_completed(self) -> None:
+        self.sim.state.count("logins")
+
+
+class _SftpServer(asyncssh.SFTPServer):
+    """The root folder as the client's whole world, with the simulator's faults and receiver."""
+
+    def __init__(self, chan: asyncssh.SSHServerChannel[bytes], sim: SftpSimulator) -> None:
+        super().__init__(chan, chroot=os.fsencode(sim.root))
+        self.sim = sim
+        self._root = os.fsencode(sim.root)
+
+    def map_path(self, path: bytes) -> bytes:
+        mapped = super().map_path(path)
+        real = os.path.realpath(mapped)
+        if real != self._root and not real.startswith(self._root + b"/"):
+            raise asyncssh.SFTPPermissionDenied("path leads outside the served folder")
+        return mapped
+
+    async def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        delay, chunk = self.sim._before_write()
+        if delay <= 0:
+            chunk = len(data) or 1
+        written = 0
+        for start in range(0, len(data), chunk):
+            if delay > 0:
+                await asyncio.sleep(delay)
+            result = super().write(file_obj, offset + start, data[start : start + chunk])
+            written += await result if inspect.isawaitable(result) else result
+            flush = getattr(file_obj, "flush", None)
+            if delay > 0 and flush is not None:
+                flush()  # let a watcher see the file grow
+        return written
+
+    def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        super().rename(oldpath, newpath)
+        self.sim._renamed(self.map_path(newpath))
+
+    def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        super().posix_rename(oldpath, newpath)
+        self.sim._renamed(self.map_path(newpath))
+
+    def symlink(self, oldpath: bytes, newpath: bytes) -> None:
+        raise asyncssh.SFTPPermissionDenied("links are not allowed here")
+
+    def link(self, oldpath: bytes, newpath: bytes) -> None:
+        raise asyncssh.SFTPPermissionDenied("links are not allowed here")
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+def load_host_key(path: Path) -> asyncssh.SSHKey:
+    """The host key kept in ``path``, created there on first use, so clients can pin it across restarts."""
+    if path.is_file():
+        return asyncssh.read_private_key(path)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key.write_private_key(path)
+    path.chmod(0o600)
+    return key
+
+
+def run_sftp(
+    host: str,
+    port: int,
+    root: Path,
+    users: Mapping[str, str],
+    *,
+    receiver: bool = True,
+    host_key_file: Path | None = None,
+    announce: Callable[[str], object] = print,
+) -> None:
+    """Serve the SFTP simulator in this process until interrupted (SIGINT)."""
+    key = load_host_key(host_key_file) if host_key_file is not None else None
+    with SftpSimulator(root, host=host, port=port, users=users, host_key=key, receiver=receiver) as sim:
+        announce(f"SFTP simulator on {sim.url}, serving {sim.root}")
+        announce(f"users: {', '.join(users)}; host key: {sim.host_public_key}")
+        if receiver:
+            announce(f"receiver: writes <name>{sim.receipt_suffix} for each *.json renamed into place")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
