@@ -26,7 +26,7 @@ from hub.domain.retry import RetryPolicy
 from hub.mapping.catalog import MappingCatalog
 from hub.routing.region import Region, load_region
 from hub.routing.router import Router
-from hub.schemas import SchemaCatalog
+from hub.schemas import SchemaCatalog, SchemaNotInstalled
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
@@ -86,6 +86,29 @@ class HubContext:
         self.db.dispose()
 
 
+def report_missing_schema_sets(region: Region, mappings: MappingCatalog, schemas: SchemaCatalog) -> list[str]:
+    """Log (error) every schema set a routed destination needs that the catalog lacks; their ids.
+
+    The hub still starts — the other services work — but operators see the gap at once, and every
+    submission that would need the set is refused with 503 ``destination-unavailable``.
+    """
+    needed: dict[str, set[str]] = {}
+    for (service, _ags), route in region.routes.items():
+        for destination_id in route.destinations:
+            standard = region.destinations[destination_id].standard
+            spec = mappings.xml_specs.get((service, standard)) if standard else None
+            if spec is not None:
+                needed.setdefault(spec.schema_set, set()).add(destination_id)
+    missing = []
+    for set_id, destinations in sorted(needed.items()):
+        try:
+            schemas.get(set_id)
+        except SchemaNotInstalled as exc:
+            missing.append(set_id)
+            log.error("schema_set_missing", schema_set=set_id, destinations=len(destinations), error=str(exc))
+    return missing
+
+
 API_THREADS = 40  # Starlette's default thread pool, which runs the handlers' database work
 
 
@@ -101,6 +124,7 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
     deliveries = DeliveryStore(db)
     registry = ConnectorRegistry()
     schemas = SchemaCatalog.from_path(settings.schema_path)
+    report_missing_schema_sets(region, mappings, schemas)
     connectors = ConnectorPool(registry, ConnectorContext(mappings=mappings, schemas=schemas))
     broker = make_broker(settings.broker_url)
     guards = DestinationGuards()

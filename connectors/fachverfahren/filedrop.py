@@ -34,8 +34,8 @@ message file's rename succeeded; with it, once the receiver's marker appeared (a
 retry finding the marker already there reports the earlier delivery instead of writing again.
 
 Credentials are referenced by environment variable and read at connect time. ``keyFile`` and
-``knownHostsFile`` are read from the given path; a relative path is taken from the hub's working
-directory, so give absolute paths in production.
+``knownHostsFile`` are read from the given path; in a region config a relative path is taken from
+the config folder (like the TLS files).
 """
 
 from __future__ import annotations

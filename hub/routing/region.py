@@ -90,23 +90,25 @@ def retry_policy(raw: dict[str, Any] | None) -> RetryPolicy:
     )
 
 
-CONFIG_FILE_SETTINGS = ("wsdlFile",)
-"""Top-level destination settings naming a file of the deployment (like ``tls.*File``)."""
+CONFIG_FILE_SETTINGS = ("wsdlFile", "knownHostsFile")
+"""Top-level destination settings naming a file of the deployment (like ``tls.*File`` and ``auth.keyFile``)."""
+
+
+def _relative_to(base: Path, value: Any) -> Any:
+    return str(base / value) if isinstance(value, str) and value and not Path(value).is_absolute() else value
 
 
 def _resolve_files(settings: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Relative certificate (and WSDL) paths are relative to the config folder, not the process's directory."""
+    """Relative file paths (certificates, keys, known hosts, WSDLs) are relative to the config folder."""
     for key in CONFIG_FILE_SETTINGS:
-        value = settings.get(key)
-        if isinstance(value, str) and value and not Path(value).is_absolute():
-            settings = {**settings, key: str(base / value)}
-    tls = settings.get("tls")
-    if not tls:
-        return settings
-    resolved = {
-        k: str(base / v) if k.endswith("File") and v and not Path(v).is_absolute() else v for k, v in tls.items()
-    }
-    return {**settings, "tls": resolved}
+        if key in settings:
+            settings = {**settings, key: _relative_to(base, settings[key])}
+    for group in ("tls", "auth"):
+        section = settings.get(group)
+        if isinstance(section, dict):
+            resolved = {k: _relative_to(base, v) if k.endswith("File") else v for k, v in section.items()}
+            settings = {**settings, group: resolved}
+    return settings
 
 
 def destination_from(raw: dict[str, Any], municipality: str | None = None, base: Path | None = None) -> Destination:

@@ -67,53 +67,61 @@ class _Rule:
 
 
 class _Compiler:
-    def __init__(self, root: etree._Element, source: str) -> None:
-        self.root = root
-        self.source = source
+    """Compiles one or more rule files into one stylesheet (one document pass per validation)."""
+
+    def __init__(self) -> None:
+        self.source = "?"
         self.abstract: dict[str, etree._Element] = {}
+        self.namespaces: dict[str, str] = {}
+        self.top: list[str] = []
+        self.modes: list[str] = []
 
     def fail(self, element: etree._Element, what: str) -> SchematronError:
         return SchematronError(f"{self.source}:{element.sourceline}: {what}")
 
-    def compile(self) -> str:
-        root = self.root
+    def add(self, root: etree._Element, source: str) -> None:
+        """The patterns of one rule file; its abstract rules are visible within it only."""
+        self.source, self.abstract = source, {}
         if root.tag != _q("schema"):
             raise self.fail(root, "not an ISO Schematron schema (root must be sch:schema)")
         binding = (root.get("queryBinding") or "xslt").lower()
         if binding not in SUPPORTED_BINDINGS:
             raise self.fail(root, f"queryBinding {binding!r} is not supported (XPath 2 or later is)")
-        namespaces: dict[str, str] = {}
-        top: list[str] = []
         patterns: list[etree._Element] = []
         for child in root.iterchildren("*"):
             local = etree.QName(child).localname if etree.QName(child).namespace == SCH_NS else None
             if local == "ns":
-                namespaces[child.get("prefix", "")] = child.get("uri", "")
+                prefix, uri = child.get("prefix", ""), child.get("uri", "")
+                if self.namespaces.setdefault(prefix, uri) != uri:
+                    raise self.fail(child, f"prefix {prefix!r} is bound to another namespace in an earlier file")
             elif local == "let":
-                top.append(self._let(child, "xsl:param"))
+                self.top.append(self._let(child, "xsl:param"))
             elif local == "pattern":
                 patterns.append(child)
             elif local in ("title", "p"):
                 continue
             else:
                 raise self.fail(child, f"unsupported Schematron element <{child.tag}>")
-        for pattern in patterns:  # abstract rules are visible across patterns
+        for pattern in patterns:  # abstract rules are visible across the file's patterns
             for rule in pattern.iterchildren(_q("rule")):
                 if rule.get("abstract") == "true":
                     rule_id = rule.get("id")
                     if not rule_id:
                         raise self.fail(rule, "an abstract rule needs an id")
                     self.abstract[rule_id] = rule
-        modes = [self._pattern(index, pattern) for index, pattern in enumerate(patterns)]
-        declarations = "".join(f" xmlns:{p}={quoteattr(uri)}" for p, uri in namespaces.items() if p)
-        visits = "".join(f'<xsl:apply-templates select="/" mode="p{i}"/>' for i in range(len(patterns)))
+        for pattern in patterns:
+            self.modes.append(self._pattern(len(self.modes), pattern))
+
+    def stylesheet(self) -> str:
+        declarations = "".join(f" xmlns:{p}={quoteattr(uri)}" for p, uri in self.namespaces.items() if p)
+        visits = "".join(f'<xsl:apply-templates select="/" mode="p{i}"/>' for i in range(len(self.modes)))
         return (
             f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSL_NS}" '
             f'xmlns:xs="http://www.w3.org/2001/XMLSchema"{declarations} exclude-result-prefixes="#all">'
             '<xsl:output method="text" encoding="UTF-8"/>'
-            f"{''.join(top)}"
+            f"{''.join(self.top)}"
             f'<xsl:template match="/">{visits}</xsl:template>'
-            f"{''.join(modes)}</xsl:stylesheet>"
+            f"{''.join(self.modes)}</xsl:stylesheet>"
         )
 
     def _pattern(self, index: int, pattern: etree._Element) -> str:
@@ -211,11 +219,14 @@ class _Compiler:
         return "".join(parts)
 
 
-def compile_schematron(path: Path) -> str:
-    """The XSLT 3.0 stylesheet (text) that reports the failures of the rules in ``path``."""
-    try:
-        tree = etree.parse(str(path), SAFE_PARSER)
-    except (OSError, etree.XMLSyntaxError) as exc:
-        raise SchematronError(f"{path}: cannot be read: {exc}") from exc
-    check_docinfo(tree)
-    return _Compiler(tree.getroot(), str(path)).compile()
+def compile_schematron(*paths: Path) -> str:
+    """The XSLT 3.0 stylesheet (text) that reports the failures of the rules in ``paths``, in one pass."""
+    compiler = _Compiler()
+    for path in paths:
+        try:
+            tree = etree.parse(str(path), SAFE_PARSER)
+        except (OSError, etree.XMLSyntaxError) as exc:
+            raise SchematronError(f"{path}: cannot be read: {exc}") from exc
+        check_docinfo(tree)
+        compiler.add(tree.getroot(), str(path))
+    return compiler.stylesheet()

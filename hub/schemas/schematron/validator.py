@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +32,6 @@ def _saxon() -> Any:
         return _processor
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    source: Path
-    executable: Any
-
-
 class SchematronValidator:
     """The rules of one or more ``.sch`` files; ``validate(element)`` lists every failed assert or report.
 
@@ -48,20 +41,20 @@ class SchematronValidator:
     def __init__(self, files: Sequence[Path], set_id: str = "?") -> None:
         self.set_id = set_id
         self.warnings: tuple[str, ...] = ()
+        self.files = tuple(files)
+        # All files in one stylesheet: handing a document to Saxon costs more than running the rules.
+        stylesheet = compile_schematron(*files)
         processor = _saxon()
-        compiled = []
-        for path in files:
-            stylesheet = compile_schematron(path)
-            with _processor_lock:
-                xslt = processor.new_xslt30_processor()
-                try:
-                    executable = xslt.compile_stylesheet(stylesheet_text=stylesheet)
-                except Exception as exc:  # saxonche raises PySaxonApiError (no common base to import)
-                    raise SchematronError(f"{path}: Saxon cannot compile the rules: {exc}") from exc
-            if executable is None:
-                raise SchematronError(f"{path}: Saxon cannot compile the rules")
-            compiled.append(_Compiled(path, executable))
-        self._compiled = tuple(compiled)
+        with _processor_lock:
+            xslt = processor.new_xslt30_processor()
+            try:
+                executable = xslt.compile_stylesheet(stylesheet_text=stylesheet)
+            except Exception as exc:  # saxonche raises PySaxonApiError (no common base to import)
+                names = ", ".join(str(f) for f in files)
+                raise SchematronError(f"{names}: Saxon cannot compile the rules: {exc}") from exc
+        if executable is None:
+            raise SchematronError(f"{', '.join(str(f) for f in files)}: Saxon cannot compile the rules")
+        self._executable = executable
         # SaxonC's executables are not documented as safe for concurrent transforms; a lock keeps the
         # native side single-threaded (a transform of one message takes well under a millisecond).
         self._lock = threading.Lock()
@@ -71,13 +64,10 @@ class SchematronValidator:
         root = document.getroot() if hasattr(document, "getroot") else document
         text = etree.tostring(root, encoding="unicode")
         processor = _saxon()
-        problems: list[SchemaProblem] = []
-        for compiled in self._compiled:
-            with self._lock:
-                node = processor.parse_xml(xml_text=text)
-                output = compiled.executable.transform_to_string(xdm_node=node) or ""
-            problems.extend(_problems(output, root))
-        return problems
+        with self._lock:
+            node = processor.parse_xml(xml_text=text)
+            output = self._executable.transform_to_string(xdm_node=node) or ""
+        return _problems(output, root)
 
 
 def _problems(output: str, root: Any) -> list[SchemaProblem]:
