@@ -9,8 +9,13 @@ UUID, its creation time, and the authorities that write and read it, each a DVDV
       messageId: 3f2c…        # nachrichtenUUID; the hub's message id, the same on every retry
       submissionId: 6c1f…     # the application's id in the hub (referenzAntragsservice)
       createdAt: 2026-05-04T10:15:00+02:00
-      author: {prefix, code, name}   # the sending side
-      reader: {prefix, code, name}   # the receiving authority
+      author: {prefix, code, name, reachability}   # the sending side
+      reader: {prefix, code, name, reachability}   # the receiving authority
+
+``reachability`` (XÖV ``erreichbarkeit``) lists how the authority can be reached for queries:
+``[{channel, address, listVersion}]`` with ``channel`` a code of ``urn:de:xoev:codeliste:erreichbarkeit``
+(e.g. ``01`` e-mail, ``02`` telephone) and ``listVersion`` that list's version as the receiver
+expects it; it is empty unless the destination's settings give it.
 
 ``createdAt`` is the submission's receipt time, not the clock at mapping: the message is built once,
 at intake, and stored; a retry sends the same bytes.
@@ -30,19 +35,46 @@ _CODE = re.compile(r"^\d+$")
 
 
 @dataclass(frozen=True, slots=True)
+class Reachability:
+    """One way to reach an authority (XÖV ``erreichbarkeit``): a channel code and the address on it."""
+
+    channel: str
+    address: str
+    list_version: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"channel": self.channel, "address": self.address, "listVersion": self.list_version}
+
+    @classmethod
+    def read(cls, raw: Any) -> Reachability:
+        if not isinstance(raw, Mapping):
+            raise ValueError("reachability entries must be mappings {channel, address, listVersion}")
+        channel, address, version = (str(raw.get(k) or "").strip() for k in ("channel", "address", "listVersion"))
+        if not (channel and address and version):
+            raise ValueError("a reachability entry needs channel, address and listVersion")
+        return cls(channel, address, version)
+
+
+@dataclass(frozen=True, slots=True)
 class Authority:
-    """A DVDV-registered authority: Behördenkennung ``prefix:code`` and a display name."""
+    """A DVDV-registered authority: Behördenkennung ``prefix:code``, a display name, how to reach it."""
 
     prefix: str
     code: str
     name: str
+    reachability: tuple[Reachability, ...] = ()
 
     @property
     def kennung(self) -> str:
         return f"{self.prefix}:{self.code}"
 
-    def as_dict(self) -> dict[str, str]:
-        return {"prefix": self.prefix, "code": self.code, "name": self.name}
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "prefix": self.prefix,
+            "code": self.code,
+            "name": self.name,
+            "reachability": [r.as_dict() for r in self.reachability],
+        }
 
     @classmethod
     def read(cls, raw: Any) -> Authority:
@@ -59,7 +91,10 @@ class Authority:
             raise ValueError(f"needs a Behördenkennung code of digits, not {code!r}")
         if not name:
             raise ValueError("needs a name")
-        return cls(prefix, code, name)
+        reachability = raw.get("reachability") or []
+        if not isinstance(reachability, list):
+            raise ValueError("'reachability' must be a list")
+        return cls(prefix, code, name, tuple(Reachability.read(r) for r in reachability))
 
 
 def message_frame(submission: SubmissionData, message_id: str, author: Authority, reader: Authority) -> dict[str, Any]:

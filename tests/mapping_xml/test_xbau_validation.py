@@ -96,3 +96,24 @@ def test_a_schematron_failure_keeps_its_rule_id(builder: XoevDocumentBuilder, en
     assert problem.rule == "sch-xbau-001"
     assert problem.pointer == "/hub"
     assert "leser" in problem.message
+
+
+def test_the_authorities_reachability_becomes_erreichbarkeit(
+    builder: XoevDocumentBuilder, envelope: dict[str, Any]
+) -> None:
+    # Given a reader reachable by e-mail and telephone (channel codes of urn:de:xoev:codeliste:erreichbarkeit)
+    envelope["hub"]["reader"]["reachability"] = [
+        {"channel": "01", "address": "bauaufsicht@gladbeck.example", "listVersion": "3"},
+        {"channel": "02", "address": "+49 2043 99-0", "listVersion": "3"},
+    ]
+
+    # When the message is built
+    root = builder.build_tree(envelope)
+
+    # Then the header's leser lists both, in order, valid against XSD and Schematron (build_tree checked both)
+    reachable = root.findall("nachrichtenkopf.g2g/leser/erreichbarkeit")
+    assert [(r.findtext("kanal/code"), r.findtext("kennung")) for r in reachable] == [
+        ("01", "bauaufsicht@gladbeck.example"),
+        ("02", "+49 2043 99-0"),
+    ]
+    assert root.find("nachrichtenkopf.g2g/autor/erreichbarkeit") is None
