@@ -17,19 +17,25 @@ from hub.connectors.base import ConnectorContext
 from hub.connectors.pool import ConnectorPool
 from hub.connectors.registry import ConnectorRegistry
 from hub.delivery.broker import declare_deliver, make_broker
+from hub.delivery.controls import DestinationControls
 from hub.delivery.deliverer import Deliverer
 from hub.delivery.destinations import DestinationResolver
 from hub.delivery.dispatcher import Dispatcher
 from hub.delivery.limits import DestinationGuards
+from hub.delivery.outcomes import OutcomePoller
 from hub.delivery.sweeper import Sweeper
 from hub.domain.retry import RetryPolicy
 from hub.mapping.catalog import MappingCatalog
 from hub.routing.region import Region, load_region
 from hub.routing.router import Router
 from hub.schemas import SchemaCatalog, SchemaNotInstalled
+from hub.store.audit import AuditLog
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
+from hub.store.destination_states import DestinationStateStore
+from hub.store.operators import OperatorStore
+from hub.store.outcomes import OutcomeStore
 from hub.store.submissions import SubmissionStore
 
 log = structlog.get_logger(__name__)
@@ -51,6 +57,11 @@ class HubContext:
     deliverer: Deliverer
     sweeper: Sweeper
     guards: DestinationGuards
+    operators: OperatorStore
+    audit: AuditLog
+    destination_states: DestinationStateStore
+    controls: DestinationControls
+    outcome_poller: OutcomePoller
     _worker: Worker | None = field(default=None, repr=False)
 
     @property
@@ -66,6 +77,7 @@ class HubContext:
         # An in-process broker lost its messages with the last process: recover them all now.
         self.sweeper.sweep(stale_after=0 if self.embedded_broker else None)
         self.sweeper.start()
+        self.outcome_poller.start()
         log.info(
             "worker_started",
             threads=threads or self.settings.worker_threads,
@@ -74,6 +86,7 @@ class HubContext:
 
     def stop_worker(self) -> None:
         self.sweeper.stop()
+        self.outcome_poller.stop()
         if self._worker is not None:
             self._worker.stop(timeout=10_000)
             self._worker = None
@@ -90,14 +103,19 @@ def report_missing_schema_sets(region: Region, mappings: MappingCatalog, schemas
     """Log (error) every schema set a routed destination needs that the catalog lacks; their ids.
 
     The hub still starts — the other services work — but operators see the gap at once, and every
-    submission that would need the set is refused with 503 ``destination-unavailable``.
+    submission that would need the set is refused with 503 ``destination-unavailable``. A set only
+    needed by ``withoutSchema: spec-order`` specs is logged as a warning and not returned: those
+    messages are still made, in spec order and unvalidated.
     """
     needed: dict[str, set[str]] = {}
+    optional: dict[str, set[str]] = {}  # specs with 'withoutSchema': built in spec order without their set
     for (service, _ags), route in region.routes.items():
         for destination_id in route.destinations:
             standard = region.destinations[destination_id].standard
-            spec = mappings.xml_specs.get((service, standard)) if standard else None
-            if spec is not None:
+            spec = mappings.xml_spec(service, standard) if standard else None
+            if spec is not None and spec.without_schema is not None:
+                optional.setdefault(spec.schema_set, set()).add(destination_id)
+            elif spec is not None:
                 needed.setdefault(spec.schema_set, set()).add(destination_id)
     missing = []
     for set_id, destinations in sorted(needed.items()):
@@ -106,6 +124,15 @@ def report_missing_schema_sets(region: Region, mappings: MappingCatalog, schemas
         except SchemaNotInstalled as exc:
             missing.append(set_id)
             log.error("schema_set_missing", schema_set=set_id, destinations=len(destinations), error=str(exc))
+    for set_id, destinations in sorted(optional.items()):
+        if set_id in needed or set_id in {s.id for s in schemas.sets()}:
+            continue
+        log.warning(
+            "schema_set_missing_building_in_spec_order",
+            schema_set=set_id,
+            destinations=len(destinations),
+            detail="messages are built in spec order and not validated against an XSD (withoutSchema: spec-order)",
+        )
     return missing
 
 
@@ -137,7 +164,9 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
 
     actor = declare_deliver(broker, deliver)
     dispatcher = Dispatcher(actor)
-    deliverer = Deliverer(deliveries, resolver, connectors, guards, dispatcher)
+    destination_states = DestinationStateStore(db)
+    controls = DestinationControls(destination_states)
+    deliverer = Deliverer(deliveries, resolver, connectors, guards, dispatcher, controls=controls)
     holder.append(deliverer)
     sweeper = Sweeper(
         deliveries,
@@ -160,4 +189,11 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
         deliverer=deliverer,
         sweeper=sweeper,
         guards=guards,
+        outcome_poller=OutcomePoller(
+            OutcomeStore(db), region, connectors, interval=settings.outcome_poll_interval_seconds
+        ),
+        operators=OperatorStore(db),
+        audit=AuditLog(db),
+        destination_states=destination_states,
+        controls=controls,
     )

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json or console")
     callback_max_attempts: int = Field(default=10)
+    outcome_poll_interval_seconds: float = Field(
+        default=30.0,
+        description="How often the outcome poller reads the event logs of submissions awaiting acceptance "
+        "(FIT-Connect); a signed NEW_EVENTS callback makes it poll at once.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,9 @@ import sys
 
 import structlog
 
+CORRELATION_HEADER = "X-Correlation-Id"
+"""Header that carries a request's correlation id in, out, and with every stored message and callback."""
+
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
     renderer: structlog.typing.Processor = (

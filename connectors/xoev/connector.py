@@ -45,6 +45,7 @@ from connectors.xoev.xta.transport import http_client
 from connectors.xoev.xta_destination import XtaDestination
 from hub.connectors.base import Connector, Destination, OutboundMessage, Receipt, SubmissionData
 from hub.errors import ConfigError
+from hub.mapping.xml import XmlMappingSpec
 from hub.xml import XmlError, parse_xml
 
 MEDIA_TYPE = "application/xml"
@@ -150,14 +151,18 @@ class XtaConnector(Connector):
         standard = self.destination.standard
         if not standard:
             raise self._fail("set the destination's 'standard' (the XML mapping spec's) or a 'builder'")
-        spec = self.context.mappings.xml_specs.get((service, standard))
+        spec = self.context.mappings.xml_spec(service, standard)
         if spec is None:
             raise self._fail(f"no XML mapping spec for service {service!r} and standard {standard!r}")
         if self.context.schemas is None:
             raise self._fail("the hub was started without a schema catalog (HUB_SCHEMA_PATH)")
-        built = XoevDocumentBuilder(spec, self.context.schemas)
+        built = XoevDocumentBuilder(spec, self.context.schemas, root=self.document_root(spec))
         with self._lock:
             return self._documents.setdefault(service, built)
+
+    def document_root(self, spec: XmlMappingSpec) -> str | None:
+        """The root element (``prefix:name``) the destination's messages have, if not the spec's (a hook)."""
+        return None
 
     def _build_from_spec(self, submission: SubmissionData, message_id: str, destination: Destination) -> bytes:
         config = self.config

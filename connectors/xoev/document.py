@@ -7,12 +7,19 @@ renderer (:mod:`hub.mapping.xml.compiled`); when it gives up or the result is in
 (:func:`~hub.mapping.xml.build.build_xml`) makes it again, recording where each element came from. Any failure is a
 :class:`~hub.errors.MappingError` whose problems name the portal payload's JSON pointers (see
 :mod:`hub.mapping.xml.report`), so intake answers 422 and nothing invalid is ever stored or sent.
+
+A ``withoutSchema: spec-order`` spec whose schema set is not installed (XGewerbeanzeige) is built in
+spec order and only checked to be well-formed: there is nothing to validate it against. A warning is
+logged once per builder. ``root`` replaces the spec's root element for standards whose messages share
+one content model and differ in the root's name (XGewerbeanzeige's ``sta.``/``abh.``/... messages).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import structlog
 from lxml import etree
 
 from hub.errors import MappingError
@@ -20,17 +27,29 @@ from hub.mapping.xml import XmlMappingSpec, bind_xml_spec, build_xml
 from hub.mapping.xml.build import Provenance
 from hub.mapping.xml.compiled import Fallback, compile_plan
 from hub.mapping.xml.report import payload_problems
-from hub.schemas import SchemaCatalog
+from hub.schemas import SchemaCatalog, Validator
+from hub.schemas.schematron import SchematronValidator
 from hub.xml import SAFE_PARSER
 
 DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>\n"
 
+log = structlog.get_logger(__name__)
+
 
 class XoevDocumentBuilder:
-    def __init__(self, spec: XmlMappingSpec, catalog: SchemaCatalog, *, schematron: bool = True) -> None:
-        self.spec = spec
-        self.bound = bind_xml_spec(spec, catalog)
+    def __init__(
+        self, spec: XmlMappingSpec, catalog: SchemaCatalog, *, schematron: bool = True, root: str | None = None
+    ) -> None:
+        self.spec = spec if root is None else replace(spec, root=root)
+        self.bound = bind_xml_spec(self.spec, catalog)
         self.render = compile_plan(self.bound)
+        self.xsd: Validator | None = None
+        self.rules: SchematronValidator | None = None
+        if self.bound.without_schema is not None:
+            log.warning(
+                "xml_spec_without_schema", spec=str(spec.path), root=self.spec.root, reason=self.bound.without_schema
+            )
+            return
         self.xsd = catalog.validator(spec.schema_set, spec.schema_entry)
         self.rules = catalog.schematron(spec.schema_set) if schematron else None
 
@@ -53,7 +72,9 @@ class XoevDocumentBuilder:
             root = etree.fromstring(text.encode(), SAFE_PARSER)
         except (Fallback, etree.XMLSyntaxError):
             text = None
-        if text is None or self.xsd.validate(root):
+        if text is not None and self.xsd is None:
+            return root, text
+        if text is None or self.xsd is None or self.xsd.validate(root):
             return self._interpreted(envelope), None
         self._check_rules(root, envelope, None)
         return root, text
@@ -61,6 +82,8 @@ class XoevDocumentBuilder:
     def _interpreted(self, envelope: dict[str, Any]) -> Any:
         provenance: Provenance = {}
         root = build_xml(self.bound, envelope, provenance=provenance, check_types=False)
+        if self.xsd is None:
+            return root
         problems = self.xsd.validate(root)
         if problems:
             raise MappingError(

@@ -26,8 +26,9 @@ from hub.api.problems import (
     handle_request_validation,
     problem_response,
 )
-from hub.api.routes import operator, submissions, system
+from hub.api.routes import fitconnect, operator, submissions, system
 from hub.bootstrap import HubContext
+from hub.ops.console import mount_console
 from hub.service.intake import Intake
 
 log = structlog.get_logger(__name__)
@@ -57,7 +58,9 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     )
     app.state.hub = hub
     app.state.metrics = CollectorRegistry()
-    app.state.metrics.register(BacklogCollector(hub.deliveries))
+    app.state.metrics.register(
+        BacklogCollector(hub.db, list(hub.region.destinations), hub.destination_states, hub.guards)
+    )
     app.state.intake = Intake(hub)
     app.state.auth = Authenticator(hub.clients)
     app.add_exception_handler(Problem, handle_problem)
@@ -66,6 +69,8 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     app.include_router(submissions.router)
     app.include_router(operator.router)
     app.include_router(system.router)
+    app.include_router(fitconnect.router)
+    mount_console(app)
 
     app.add_middleware(CorrelationMiddleware)
 

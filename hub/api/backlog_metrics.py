@@ -1,40 +1,94 @@
-"""Prometheus gauges read from the database at scrape time: the truth about every queue.
+"""Prometheus gauges read at scrape time: the truth about every destination's queue and controls.
 
 Workers run in other processes (or not at all in this one), so counters kept in the API process
-would see only part of the picture. The database sees all of it; a scrape costs one grouped
-count, cached briefly so that several scrapers don't multiply it.
+would see only part of the picture. The database sees all of it: deliveries by state, the backlog,
+the oldest waiting delivery's age, dead letters and pauses come from one grouped count, one grouped
+minimum and the ``destination_state`` rows, cached briefly so that several scrapers don't multiply
+them.
+
+The circuit gauge (0 closed, 1 half-open, 2 open) is the breaker of the process serving
+``/metrics`` when it runs the workers (``memory://``: the only breaker there is). Where the workers
+are separate processes, each has its own breaker; the API then reports the state the workers last
+wrote to the database when a breaker opened or closed (so 0 or 2; half-open is not written).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from hub.store.deliveries import DeliveryStore
+from hub.delivery.limits import DestinationGuards
+from hub.domain.circuit import CircuitState
+from hub.store.backlog import DestinationBacklog, read_backlog
+from hub.store.db import Database
+from hub.store.destination_states import DestinationControl, DestinationStateStore
+from hub.store.types import utcnow
 
 CACHE_SECONDS = 5.0
+CIRCUIT_VALUES = {CircuitState.CLOSED.value: 0, CircuitState.HALF_OPEN.value: 1, CircuitState.OPEN.value: 2}
+
+_Snapshot = tuple[dict[str, DestinationBacklog], dict[str, DestinationControl]]
 
 
 class BacklogCollector(Collector):
-    def __init__(self, deliveries: DeliveryStore) -> None:
-        self.deliveries = deliveries
+    def __init__(
+        self,
+        db: Database,
+        destinations: Sequence[str],
+        states: DestinationStateStore,
+        guards: DestinationGuards,
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+    ) -> None:
+        self.db = db
+        self.destinations = sorted(destinations)
+        self.states = states
+        self.guards = guards
+        self.cache_seconds = cache_seconds
         self._lock = threading.Lock()
-        self._cached: tuple[float, dict[tuple[str, str], int]] | None = None
+        self._cached: tuple[float, _Snapshot] | None = None
 
-    def _counts(self) -> dict[tuple[str, str], int]:
+    def _read(self) -> _Snapshot:
         with self._lock:
-            if self._cached is None or time.monotonic() - self._cached[0] > CACHE_SECONDS:
-                self._cached = (time.monotonic(), self.deliveries.counts())
+            if self._cached is None or time.monotonic() - self._cached[0] > self.cache_seconds:
+                self._cached = (time.monotonic(), (read_backlog(self.db), self.states.all()))
             return self._cached[1]
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        gauge = GaugeMetricFamily(
+        backlogs, controls = self._read()
+        names = sorted(set(self.destinations) | set(backlogs))
+        by_state = GaugeMetricFamily(
             "hub_deliveries", "Deliveries by destination and state (from the database)", labels=["destination", "state"]
         )
-        for (destination, state), count in sorted(self._counts().items()):
-            gauge.add_metric([destination, state], count)
-        yield gauge
+        backlog = GaugeMetricFamily(
+            "hub_destination_backlog", "Deliveries waiting for an attempt (pending + retrying)", labels=["destination"]
+        )
+        oldest = GaugeMetricFamily(
+            "hub_destination_oldest_waiting_seconds",
+            "Age of the oldest delivery not yet delivered or dead (0: none)",
+            labels=["destination"],
+        )
+        dead = GaugeMetricFamily("hub_dead_letters", "Dead deliveries awaiting an operator", labels=["destination"])
+        paused = GaugeMetricFamily("hub_destination_paused", "1 while paused by an operator", labels=["destination"])
+        circuit = GaugeMetricFamily(
+            "hub_circuit_state", "Circuit breaker: 0 closed, 1 half-open, 2 open", labels=["destination"]
+        )
+        now = utcnow()
+        breakers = self.guards.breakers()
+        for name in names:
+            b = backlogs.get(name, DestinationBacklog())
+            for state, count in sorted(b.counts.items()):
+                by_state.add_metric([name, state], count)
+            backlog.add_metric([name], b.backlog)
+            age = (now - b.oldest_waiting).total_seconds() if b.oldest_waiting else 0.0
+            oldest.add_metric([name], max(age, 0.0))
+            dead.add_metric([name], b.dead)
+            control = controls.get(name)
+            paused.add_metric([name], 1 if control and control.paused else 0)
+            state = breakers[name].state.value if name in breakers else (control.circuit_state if control else "closed")
+            circuit.add_metric([name], CIRCUIT_VALUES.get(state, 0))
+        yield from (by_state, backlog, oldest, dead, paused, circuit)

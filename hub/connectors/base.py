@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.domain.message import OutboundMessage, Receipt
+from hub.domain.outcome import Outcome
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigError
 
@@ -116,6 +117,16 @@ class Connector(ABC):
     @abstractmethod
     def send(self, message: OutboundMessage) -> Receipt: ...
 
+    def poll_outcome(self, receipt: Mapping[str, Any]) -> Outcome | None:
+        """The receiver's later decision on a delivered message, for receivers that decide after
+        taking it (FIT-Connect's accept/reject); None while undecided, and always for the others.
+
+        Called by :class:`hub.delivery.outcomes.OutcomePoller` with the stored receipt of a delivery
+        whose receipt says ``awaitingAcceptance``. May raise :class:`~hub.errors.DeliveryError`
+        (the poller logs it and asks again later).
+        """
+        return None
+
     def close(self) -> None:  # noqa: B027  (an optional hook, deliberately not abstract)
         """Release connections; a no-op unless the connector holds any."""
 
@@ -127,6 +138,7 @@ __all__ = [
     "ConnectorContext",
     "Destination",
     "OutboundMessage",
+    "Outcome",
     "Receipt",
     "SubmissionData",
 ]

@@ -26,11 +26,14 @@ import structlog
 
 from hub.connectors.base import Connector, Destination, OutboundMessage
 from hub.connectors.pool import ConnectorPool
+from hub.delivery.controls import DestinationControls
 from hub.delivery.destinations import DestinationResolver
 from hub.delivery.dispatcher import Dispatcher
 from hub.delivery.limits import DestinationGuards
-from hub.domain.circuit import CircuitBreaker
+from hub.delivery.metrics import observe_attempt
+from hub.domain.circuit import CircuitBreaker, CircuitState
 from hub.errors import ConfigError, PermanentError, TransientError
+from hub.logging import CORRELATION_HEADER
 from hub.store.deliveries import DeliveryStore
 from hub.store.transitions import Attempt, LeasedDelivery, Transition, dead, delivered, retry_at
 from hub.store.types import utcnow
@@ -39,6 +42,8 @@ log = structlog.get_logger(__name__)
 
 BUSY_DEFER_SECONDS = 0.25
 CONFIG_DEFER_SECONDS = 60.0
+# A paused destination's deliveries wait this long between looks; a resume makes them due at once.
+PAUSED_DEFER_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,10 @@ class Deliverer:
         connectors: ConnectorPool,
         guards: DestinationGuards,
         dispatcher: Dispatcher,
+        controls: DestinationControls | None = None,
     ) -> None:
         self.deliveries = deliveries
+        self.controls = controls
         self.destinations = destinations
         self.connectors = connectors
         self.guards = guards
@@ -96,6 +103,14 @@ class Deliverer:
             self._defer(ids, destination_id, CONFIG_DEFER_SECONDS)
             return None
         breaker = self.guards.breaker(destination)
+        if self.controls is not None:
+            controls = self.controls.snapshot()
+            if destination_id in controls.paused:
+                # Paused by an operator: wait, unattempted, until a resume makes them due again.
+                self._defer(ids, destination_id, PAUSED_DEFER_SECONDS)
+                return None
+            if destination_id in controls.resets:
+                self.guards.honour_resets(controls.resets)
         if not breaker.allow():
             self._defer(ids, destination_id, breaker.retry_in())
             return None
@@ -133,8 +148,14 @@ class Deliverer:
         for transition, outcome in zip(transitions, settled, strict=True):
             d = transition.delivery
             if not outcome.applied:
-                log.warning("lease_lost", delivery_id=d.id)
+                log.warning(
+                    "lease_lost",
+                    correlation_id=d.headers.get(CORRELATION_HEADER),
+                    submission_id=d.submission_id,
+                    delivery_id=d.id,
+                )
                 continue
+            observe_attempt(d.destination_id, transition.state, transition.attempt.duration_ms)
             if outcome.callbacks:
                 self.dispatcher.nudge(outcome.callbacks)
             if d.id in retries:
@@ -163,21 +184,24 @@ class Deliverer:
         started = utcnow()
         t0 = time.perf_counter()
         bound = log.bind(
-            correlation_id=d.headers.get("X-Correlation-Id"),
+            correlation_id=d.headers.get(CORRELATION_HEADER),
             submission_id=d.submission_id,
             delivery_id=d.id,
             destination=d.destination_id,
             attempt=d.attempts,
         )
+        circuit = breaker.state
         try:
             receipt = connector.send(message)
         except PermanentError as exc:
             breaker.record_success()  # the receiver is up; it refused this message
+            self._note_circuit(d.destination_id, circuit, breaker)
             attempt = Attempt(started, _ms(t0), "permanent", exc.status_code, str(exc), exc.response_excerpt)
-            bound.warning("delivery_refused", status_code=exc.status_code, reason=str(exc))
+            bound.warning("delivery_refused", **loggable(exc))
             return dead(d, attempt, str(exc))
         except Exception as exc:
             breaker.record_failure()
+            self._note_circuit(d.destination_id, circuit, breaker)
             error = exc if isinstance(exc, TransientError) else TransientError(f"{type(exc).__name__}: {exc}")
             attempt = Attempt(started, _ms(t0), "transient", error.status_code, str(error), error.response_excerpt)
             next_at = destination.retry.next_attempt_at(
@@ -188,14 +212,39 @@ class Deliverer:
             )
             if next_at is None:
                 reason = f"gave up after {d.attempts} attempts: {error}"
-                bound.warning("delivery_exhausted", reason=reason)
+                bound.warning("delivery_exhausted", **loggable(exc))
                 return dead(d, attempt, reason)
-            bound.info("delivery_retry", error=str(error), next_attempt_at=next_at.isoformat())
+            bound.info("delivery_retry", next_attempt_at=next_at.isoformat(), **loggable(exc))
             return retry_at(d, attempt, next_at)
         breaker.record_success()
+        self._note_circuit(d.destination_id, circuit, breaker)
         attempt = Attempt(started, _ms(t0), "ok", receipt.status_code)
         bound.info("delivered", status_code=receipt.status_code, duration_ms=round(attempt.duration_ms, 1))
         return delivered(d, attempt, receipt.as_dict())
+
+    def _note_circuit(self, destination_id: str, before: CircuitState, breaker: CircuitBreaker) -> None:
+        """Persist the breaker's opening and closing (rare, never per attempt) for the CLI and for
+        metrics scraped where no worker runs; half-open is a matter of time and is not written."""
+        after = breaker.state
+        if self.controls is None or (after is CircuitState.CLOSED) == (before is CircuitState.CLOSED):
+            return
+        try:
+            self.controls.states.record_circuit(destination_id, after.value, breaker.consecutive_failures)
+        except Exception as exc:  # an observation only: never let it fail the delivery
+            log.warning("circuit_state_not_stored", destination=destination_id, error=type(exc).__name__)
+
+
+def loggable(error: BaseException) -> dict[str, object]:
+    """What a log line may say about a failed attempt: the error's class, its cause's class and the
+    status code, never the receiver's words, which may quote the applicant's data (they are kept
+    with the delivery in the database, where the console shows them to operators)."""
+    out: dict[str, object] = {"error": type(error).__name__}
+    if error.__cause__ is not None:
+        out["cause"] = type(error.__cause__).__name__
+    status = getattr(error, "status_code", None)
+    if status is not None:
+        out["status_code"] = status
+    return out
 
 
 def _ms(t0: float) -> float:

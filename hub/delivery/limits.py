@@ -8,6 +8,7 @@ so one slow or broken receiver never starves the others.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 from hub.connectors.base import Destination
 from hub.domain.circuit import CircuitBreaker
@@ -18,6 +19,7 @@ class DestinationGuards:
         self._lock = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
+        self._resets_seen: dict[str, datetime] = {}
 
     def slot(self, destination: Destination) -> threading.BoundedSemaphore:
         with self._lock:
@@ -35,6 +37,21 @@ class DestinationGuards:
                     open_seconds=destination.circuit.open_seconds,
                 )
             return cb
+
+    def honour_resets(self, resets: dict[str, datetime]) -> list[str]:
+        """Close the breakers whose operator reset request (persisted, shared by all processes) is
+        newer than the last one this process applied; returns their destination ids."""
+        done = []
+        with self._lock:
+            for destination_id, at in resets.items():
+                if self._resets_seen.get(destination_id) == at:
+                    continue
+                self._resets_seen[destination_id] = at
+                cb = self._breakers.get(destination_id)
+                if cb is not None:
+                    cb.reset()
+                    done.append(destination_id)
+        return done
 
     def breakers(self) -> dict[str, CircuitBreaker]:
         with self._lock:

@@ -63,6 +63,10 @@ class EventKind(StrEnum):
     REPLAYED = "replayed"
     LEASE_EXPIRED = "lease_expired"
     STATUS_CHANGED = "status_changed"
+    ACCEPTED = "accepted"
+    """The receiver accepted a delivered message (e.g. FIT-Connect ``accept-submission``)."""
+    ACCEPTANCE_OVERDUE = "acceptance_overdue"
+    """A delivered message was not accepted within the destination's ``acceptWithinSeconds``."""
 
 
 class DeliveryKind(StrEnum):

@@ -1,4 +1,10 @@
-"""All mapping specs of a deployment, keyed by (service, target standard)."""
+"""All mapping specs of a deployment, keyed by (service, target standard).
+
+An XML-target spec whose ``service`` is ``"*"`` is the standard's default: it serves every service
+that has no spec of its own for that standard (e.g. ``mappings/any.xdomea-3.1.0.yaml``: the xdomea
+frame is the same for every application, the form travels as generic fields). Look XML specs up
+with :meth:`MappingCatalog.xml_spec`, which applies that fallback.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ import yaml
 from hub.errors import ConfigError
 from hub.mapping.spec import MappingSpec, load_spec
 from hub.mapping.xml import XmlMappingSpec, is_xml_standard, load_xml_spec
+
+ANY_SERVICE = "*"
+"""The ``service`` of a default spec: used for every service without its own spec for that standard."""
 
 
 def _standard_of(path: Path) -> str:
@@ -44,6 +53,11 @@ class MappingCatalog:
             else:
                 specs.append(load_spec(path))
         return cls(specs, xml_specs)
+
+    def xml_spec(self, service: str, standard: str) -> XmlMappingSpec | None:
+        """The service's XML spec for ``standard``, else the standard's default spec (``service: "*"``)."""
+        found = self.xml_specs.get((service, standard))
+        return found if found is not None else self.xml_specs.get((ANY_SERVICE, standard))
 
     def get(self, service: str, standard: str) -> MappingSpec:
         try:

@@ -13,6 +13,11 @@ def date_de(value: Any) -> str:
     return date.fromisoformat(str(value)).strftime("%d.%m.%Y")
 
 
+def date_ddmmyyyy(value: Any) -> str:
+    """ISO date to the eight digits DDMMYYYY (XGewerbeanzeige's ``geburtsdatum``: ``12101965``)."""
+    return date.fromisoformat(str(value)).strftime("%d%m%Y")
+
+
 def date_iso(value: Any) -> str:
     return date.fromisoformat(str(value)).isoformat()
 
@@ -80,6 +85,7 @@ TRANSFORMS: dict[str, Callable[[Any], Any]] = {
     "family_name": family_name,
     "date_de": date_de,
     "date_iso": date_iso,
+    "date_ddmmyyyy": date_ddmmyyyy,
     "bool_ja_nein": bool_ja_nein,
     "upper": lambda v: str(v).upper(),
     "lower": lambda v: str(v).lower(),

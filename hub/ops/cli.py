@@ -124,43 +124,57 @@ def _run_worker(threads: int | None, on_stop: Callable[[], object] | None = None
     help="Port of the back-office simulator.",
 )
 @click.option("--xta-port", default=8102, show_default=True, type=int, help="Port of the XTA (Bauportal) simulator.")
-def demo(port: int, sim_port: int, xta_port: int) -> None:
+@click.option("--dms-port", default=8103, show_default=True, type=int, help="Port of the DMS (xdomea) simulator.")
+@click.option("--sftp-port", default=8104, show_default=True, type=int, help="Port of the SFTP file-drop simulator.")
+@click.option("--soap-port", default=8105, show_default=True, type=int, help="Port of the SOAP tax-office simulator.")
+@click.option("--fitconnect-port", default=8106, show_default=True, type=int, help="Port of the FIT-Connect simulator.")
+def demo(
+    port: int, sim_port: int, xta_port: int, dms_port: int, sftp_port: int, soap_port: int, fitconnect_port: int
+) -> None:
     """Run the whole hub on its embedded default: SQLite, in-process broker and worker, simulators.
 
-    Creates the demo API key for all municipalities of the region and prints a curl example.
+    Starts a simulator for every kind of receiver the demo region names (REST back offices, DMS,
+    SOAP, SFTP, XTA), creates the demo API key for all municipalities and prints a curl example.
     """
-    from hub.schemas import SchemaNotInstalled
-    from hub.sim.backoffice import create_backoffice_app
-    from hub.sim.server import ServerThread
-    from hub.sim.xta import create_xta_app
+    from hub.routing.region import load_region
+    from hub.schemas import SchemaCatalog
+    from hub.sim.landscape import Landscape
 
-    sim = ServerThread(create_backoffice_app(), port=sim_port)
-    sim.start()
-    os.environ.setdefault("HUB_BACKOFFICE_URL", sim.url)
-    xta: ServerThread | None = None
-    try:
-        xta = ServerThread(create_xta_app(_xta_wsdl()), port=xta_port).start()
-        os.environ.setdefault("HUB_BAUPORTAL_XTA_URL", f"{xta.url}/xta")
-    except SchemaNotInstalled as exc:
-        console.print(f"[yellow]Bauportal.NRW (XTA) simulator not started, Bauanträge will be refused:[/] {exc}")
+    settings = _settings()
+    ports = {
+        "backoffice": sim_port,
+        "xta": xta_port,
+        "dms": dms_port,
+        "sftp": sftp_port,
+        "soap": soap_port,
+        "fitconnect": fitconnect_port,
+    }
+    landscape = Landscape.for_region(
+        load_region(settings.config_dir), SchemaCatalog.from_path(settings.schema_path), ports
+    ).start()
+    for name, value in landscape.environment().items():
+        os.environ.setdefault(name, value)
+    for name, reason in landscape.skipped.items():
+        console.print(f"[yellow]{name} simulator not started; its destinations will refuse submissions:[/] {reason}")
     hub = _hub(migrate=True)
     key = os.environ.get("HUB_DEMO_API_KEY", "hub_demo0000_emscher-lippe-demo-key")
     if hub.clients.authenticate(key) is None:
         hub.clients.create("demo-portal", ["*"], roles=["portal", "operator"], key=key)
     hub.close()
-    console.print(f"[bold]back-office simulator[/] on {sim.url}  (received messages: {sim.url}/_sim/messages)")
-    if xta is not None:
-        console.print(f"[bold]Bauportal.NRW XTA simulator[/] on {xta.url}  (messages: {xta.url}/_sim/messages)")
+    for name, server in landscape.servers.items():
+        console.print(f"[bold]{name} simulator[/] on {server.url}  (received messages: {server.url}/_sim/messages)")
+    if landscape.sftp is not None:
+        console.print(f"[bold]sftp simulator[/] on {landscape.sftp.url}  (files under {landscape.sftp.root})")
     console.print(f"[bold]demo API key[/] (all 13 municipalities, portal + operator): {key}")
     console.print(
         f"try:  curl -s -X POST http://127.0.0.1:{port}/v1/submissions -H 'Authorization: Bearer {key}' "
         "-H 'Content-Type: application/json' -d @config/emscher-lippe/samples/hundesteuer-anmeldung.json"
     )
     ctx = click.get_current_context()
-    ctx.invoke(serve, host="127.0.0.1", port=port, worker=True)
-    sim.stop()
-    if xta is not None:
-        xta.stop()
+    try:
+        ctx.invoke(serve, host="127.0.0.1", port=port, worker=True)
+    finally:
+        landscape.stop()
 
 
 # -- database and clients ----------------------------------------------------------------------
@@ -331,19 +345,6 @@ def deliveries_list(state: str | None, destination: str | None, municipality: st
     console.print(f"{len(rows)} shown")
 
 
-@main.command("destinations")
-def destinations_cmd() -> None:
-    """Backlog per destination: deliveries by state."""
-    hub = _hub()
-    counts = hub.deliveries.counts()
-    hub.close()
-    states = ["pending", "retrying", "in_flight", "delivered", "dead"]
-    table = Table("destination", *states)
-    for dest in sorted({d for d, _ in counts}):
-        table.add_row(dest, *(str(counts.get((dest, s), 0)) for s in states))
-    console.print(table)
-
-
 def _when(value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -358,33 +359,28 @@ def _when(value: str | None) -> datetime | None:
 @click.option("--destination", help="Replay all dead deliveries of this destination.")
 @click.option("--since", help="Only deliveries that died at or after this ISO time.")
 @click.option("--until", help="Only deliveries that died before this ISO time.")
-@click.option("--actor", default=lambda: f"cli:{os.environ.get('USER', 'operator')}", show_default="cli:$USER")
+@click.option("--actor", default=None, help="Audit log actor [default: cli:<OS user>].")
 def replay(
     delivery_ids: tuple[str, ...],
     destination: str | None,
     since: str | None,
     until: str | None,
-    actor: str,
+    actor: str | None,
 ) -> None:
-    """Replay dead deliveries: by id, or in bulk by destination and time range.
+    """Replay dead deliveries: one or a selection by id, or all of a destination (and time range).
 
-    With an external broker the replayed deliveries are picked up by the running workers.
+    Many are replayed in chunks under a progress bar. With an external broker the replayed
+    deliveries are picked up by the running workers.
     """
-    from hub.service.operations import replay as do_replay
+    from hub.ops.replay_progress import replay_with_progress
 
     if not delivery_ids and not destination:
         raise click.UsageError("give delivery ids or --destination")
     hub = _hub()
-    with console.status("replaying dead deliveries..."):
-        replayed = do_replay(
-            hub,
-            for_sweeper=hub.embedded_broker,
-            ids=list(delivery_ids) or None,
-            destination=destination,
-            since=_when(since),
-            until=_when(until),
-            actor=actor,
-        )
+    replayed = replay_with_progress(
+        hub, console, ids=list(delivery_ids), destination=destination, since=_when(since), until=_when(until),
+        actor=actor,
+    )  # fmt: skip
     if hub.embedded_broker and replayed:
         console.print("[yellow]in-process broker: the running 'hub serve' picks these up with its sweeper[/]")
     hub.close()
@@ -457,3 +453,21 @@ main.add_command(schemas_group)
 from hub.ops.mappings_cli import mappings as mappings_group  # noqa: E402
 
 main.add_command(mappings_group)
+
+from hub.ops.connectors_cli import connectors as connectors_group  # noqa: E402
+
+main.add_command(connectors_group)
+
+from hub.ops.operators_cli import audit as audit_group  # noqa: E402
+from hub.ops.operators_cli import operators as operators_group  # noqa: E402
+
+main.add_command(operators_group)
+main.add_command(audit_group)
+
+from hub.ops.destinations_cli import destinations as destinations_group  # noqa: E402
+from hub.ops.lookup_cli import deadletters as deadletters_group  # noqa: E402
+from hub.ops.lookup_cli import search as search_command  # noqa: E402
+
+main.add_command(destinations_group)
+main.add_command(deadletters_group)
+main.add_command(search_command)

@@ -1,6 +1,6 @@
 """Loading a deployment's region config (``region.yaml``): municipalities, services, destinations, routes.
 
-Destination templates are expanded once per municipality (``{slug}``, ``{ags}``, ``{name}``), and
+Destination templates are expanded once per municipality (``{slug}``, ``{ags}``, ``{ars}``, ``{name}``), and
 ``${VAR:-default}`` in strings is taken from the environment at load time, so one config serves
 the demo (simulators on fixed ports), tests (simulators on random ports) and production.
 """
@@ -70,7 +70,8 @@ def _expand_env(value: Any) -> Any:
 
 def _fill(value: Any, m: Municipality) -> Any:
     if isinstance(value, str):
-        return value.replace("{slug}", m.slug).replace("{ags}", m.ags).replace("{name}", m.name)
+        filled = value.replace("{slug}", m.slug).replace("{ags}", m.ags).replace("{name}", m.name)
+        return filled.replace("{ars}", m.ars)
     if isinstance(value, dict):
         return {k: _fill(v, m) for k, v in value.items()}
     if isinstance(value, list):

@@ -67,6 +67,16 @@ CONVENTIONS: tuple[Convention, ...] = (
         fallback_entries=("xdomea-Nachrichten-*.xsd",),
     ),
     Convention(
+        standard="XGewerbeanzeige",
+        set_id="xgewerbeanzeige-{version}",
+        # As KoSIT's validator configuration names it; the version is the namespace's
+        # (http://www.xgewerbeanzeige.de/spezifikation/2.2). Not available offline: the specs for it
+        # build in spec order until such a set is installed (see hub/mapping/xml/unbound.py).
+        anchor=re.compile(r"(?P<folder>(?:.+/)?)xgewerbeanzeige\.xsd"),
+        version_from_namespace=re.compile(rf"http://www\.xgewerbeanzeige\.de/spezifikation/{_VERSION}"),
+        entries=("xgewerbeanzeige.xsd",),
+    ),
+    Convention(
         standard="FIT-Connect metadata",
         set_id="fit-connect-metadata-{version}",
         anchor=re.compile(rf"(?P<folder>(?:.+/)?fit-connect[^/]*)/metadata-{_VERSION}\.schema\.json"),

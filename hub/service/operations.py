@@ -1,4 +1,8 @@
-"""Operator use cases shared by the operator API and the CLI: replay dead letters."""
+"""Operator use cases shared by the console, the operator API and the CLI.
+
+Replay dead letters, pause and resume a destination, reset its circuit. Each one writes an entry
+to the audit log naming the actor and the items it touched.
+"""
 
 from __future__ import annotations
 
@@ -40,4 +44,47 @@ def replay(
     hub.dispatcher.nudge(pairs)
     replayed = [d for d, dest in pairs if not dest.startswith("portal-callback:")]
     log.info("replayed", count=len(replayed), destination=destination, actor=actor)
+    hub.audit.record(
+        actor,
+        "replay",
+        target=destination,
+        items=replayed,
+        detail={
+            "requested": list(ids) if ids is not None else None,
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        },
+    )
     return replayed
+
+
+def pause(hub: HubContext, destination: str, *, actor: str) -> None:
+    """Hold the destination's deliveries (in every worker process) until it is resumed."""
+    hub.destination_states.pause(destination, by=actor)
+    hub.controls.invalidate()
+    log.info("destination_paused", destination=destination, actor=actor)
+    hub.audit.record(actor, "pause", target=destination)
+
+
+def resume(hub: HubContext, destination: str, *, actor: str, for_sweeper: bool = False) -> int:
+    """Let the destination's deliveries go again; its backlog is made due now. Returns its size."""
+    pairs, due = hub.destination_states.resume(destination, for_sweeper=for_sweeper)
+    hub.controls.invalidate()
+    if not for_sweeper:
+        hub.dispatcher.nudge(pairs, at=due)
+    log.info("destination_resumed", destination=destination, actor=actor, backlog=len(pairs))
+    hub.audit.record(actor, "resume", target=destination, detail={"backlog": len(pairs)})
+    return len(pairs)
+
+
+def reset_circuit(hub: HubContext, destination: str, *, actor: str, for_sweeper: bool = False) -> int:
+    """Close the destination's circuit breaker in every worker process (at its next batch) and make
+    its waiting deliveries due; returns how many are waiting."""
+    pairs, due = hub.destination_states.request_circuit_reset(destination, by=actor, for_sweeper=for_sweeper)
+    hub.controls.invalidate()
+    hub.guards.honour_resets(hub.controls.snapshot().resets)
+    if not for_sweeper:
+        hub.dispatcher.nudge(pairs, at=due)
+    log.info("circuit_reset", destination=destination, actor=actor, backlog=len(pairs))
+    hub.audit.record(actor, "reset_circuit", target=destination, detail={"backlog": len(pairs)})
+    return len(pairs)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, insert,
 
 from hub.domain.message import MessageAttachment
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, overall_status
+from hub.logging import CORRELATION_HEADER
 from hub.store.callback_targets import CallbackTargets, callback_destination
 from hub.store.db import Database
 from hub.store.single_settle import SettleItem, settle_batch
@@ -209,6 +210,7 @@ class DeliveryStore:
                     d.client_id,
                     d.submission_id,
                     now,
+                    d.headers.get(CORRELATION_HEADER),
                     {
                         "status": status,
                         "destination": d.destination_id,
@@ -300,6 +302,7 @@ class DeliveryStore:
         client_id: str,
         submission_id: str,
         now: datetime,
+        correlation_id: str | None,
         change: dict[str, Any],
     ) -> list[tuple[str, str]]:
         if not self._callbacks.wants(conn, client_id):
@@ -327,7 +330,8 @@ class DeliveryStore:
                 enqueued_at=now,
                 updated_at=now,
                 media_type="application/json",
-                headers={},
+                # Not sent (the callback signs its own headers): it ties the worker's logs to the request.
+                headers={CORRELATION_HEADER: correlation_id} if correlation_id else {},
                 payload=orjson.dumps(body),
             )
         )
@@ -404,6 +408,7 @@ class DeliveryStore:
                 delivery.c.submission_id,
                 delivery.c.client_id,
                 delivery.c.destination_id,
+                delivery.c.headers,
             )
             .join(submission, submission.c.id == delivery.c.submission_id)
             .where(delivery.c.state == S.DEAD.value, delivery.c.kind == DeliveryKind.SUBMISSION.value)
@@ -461,6 +466,7 @@ class DeliveryStore:
                         t.client_id,
                         submission_id,
                         now,
+                        (t.headers or {}).get(CORRELATION_HEADER),
                         {
                             "status": status,
                             "destination": t.destination_id,

@@ -130,4 +130,42 @@ destination_state = Table(
     Column("circuit_state", String(20), nullable=False, default="closed"),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("updated_at", UtcDateTime, nullable=False),
+    # An operator's request to close the circuit; each worker's breaker honours a newer one once.
+    Column("circuit_reset_at", UtcDateTime, nullable=True),
+    Column("circuit_reset_by", String(100), nullable=True),
+)
+
+operator_account = Table(
+    "operator_account",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("municipalities", Json, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+operator_session = Table(
+    "operator_session",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator_id", String(36), ForeignKey("operator_account.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(120), nullable=True),
+    Column("items", Json, nullable=False),
+    Column("detail", Json, nullable=False),
 )

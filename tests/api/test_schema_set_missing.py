@@ -23,7 +23,7 @@ SAMPLES = REGION / "samples"
 def test_start_up_names_the_sets_the_routed_destinations_need(tmp_path: Path) -> None:
     region, mappings = load_region(REGION), MappingCatalog.load(PROJECT_ROOT / "mappings")
 
-    assert report_missing_schema_sets(region, mappings, SchemaCatalog([tmp_path])) == ["xbau-2.6"]
+    assert report_missing_schema_sets(region, mappings, SchemaCatalog([tmp_path])) == ["xbau-2.6", "xdomea-3.1.0"]
     assert report_missing_schema_sets(region, mappings, SchemaCatalog.from_env()) == []
 
 

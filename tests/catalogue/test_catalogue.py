@@ -22,9 +22,7 @@ import yaml
 from hub.config import PROJECT_ROOT
 from hub.routing.region import load_region
 from hub.schemas import SchemaCatalog
-from hub.sim.backoffice import create_backoffice_app
-from hub.sim.server import ServerThread
-from hub.sim.xta import create_xta_app
+from hub.sim.landscape import Landscape
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.waiting import wait_for
 
@@ -33,10 +31,10 @@ SAMPLES = REGION / "samples"
 
 
 @pytest.fixture(scope="module")
-def simulators() -> Iterator[dict[str, ServerThread]]:
-    wsdl = SchemaCatalog.from_env().get("xta2-2.1.1").path("XTA.wsdl")
-    with ServerThread(create_backoffice_app()) as backoffice, ServerThread(create_xta_app(wsdl)) as xta:
-        yield {"backoffice": backoffice, "xta": xta}
+def landscape() -> Iterator[Landscape]:
+    with Landscape.for_region(load_region(REGION), SchemaCatalog.from_env()) as started:
+        assert started.skipped == {}, started.skipped
+        yield started
 
 
 def fast_retries(directory: Path) -> Path:
@@ -52,12 +50,17 @@ def fast_retries(directory: Path) -> Path:
 
 
 @pytest.fixture
-def hub(tmp_path: Path, simulators: dict[str, ServerThread], monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningHub]:
-    monkeypatch.setenv("HUB_BACKOFFICE_URL", simulators["backoffice"].url)
-    monkeypatch.setenv("HUB_BAUPORTAL_XTA_URL", f"{simulators['xta'].url}/xta")
+def hub(tmp_path: Path, landscape: Landscape, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningHub]:
+    for name, value in landscape.environment().items():
+        monkeypatch.setenv(name, value)
     running = start_hub(make_settings(f"sqlite:///{tmp_path / 'hub.db'}", fast_retries(tmp_path), worker_threads=8))
     yield running
     stop_hub(running)
+
+
+def received_fitconnect(url: str) -> list[dict[str, Any]]:
+    submissions: list[dict[str, Any]] = httpx.get(f"{url}/_sim/submissions").json()
+    return [s for s in submissions if s["status"] in ("submitted", "accepted")]
 
 
 def sample(service: str, ags: str) -> dict[str, Any]:
@@ -67,9 +70,7 @@ def sample(service: str, ags: str) -> dict[str, Any]:
     return envelope
 
 
-def test_every_service_of_every_municipality_is_accepted_and_delivered(
-    hub: RunningHub, simulators: dict[str, ServerThread]
-) -> None:
+def test_every_service_of_every_municipality_is_accepted_and_delivered(hub: RunningHub, landscape: Landscape) -> None:
     # Given the region's routes: which municipality offers which service, and to which destinations
     region = load_region(REGION)
     routes = sorted(region.routes.items())
@@ -96,13 +97,26 @@ def test_every_service_of_every_municipality_is_accepted_and_delivered(
         expected = set(region.routes[(service, ags)].destinations)
         assert {d["destination"] for d in status["deliveries"]} == expected, (service, ags)
 
-    # And the simulators hold exactly what was delivered to them
+    # And every kind of receiver was reached, and its simulator holds exactly what was delivered to it
     by_connector = Counter(
         region.destinations[d["destination"]].connector for status in statuses for d in status["deliveries"]
     )
-    backoffice = httpx.get(f"{simulators['backoffice'].url}/_sim/messages").json()
-    xta = httpx.get(f"{simulators['xta'].url}/_sim/messages").json()
-    assert len(backoffice) == by_connector["fachverfahren-rest"]
-    assert len(xta) == by_connector["bauportal-nrw"]
-    assert {m["reader"] for m in xta} == {f"bau:{ags}" for (service, ags), _ in routes if service == "bauantrag"}
+    assert {"fachverfahren-rest", "fachverfahren-soap", "fachverfahren-xdomea", "fachverfahren-filedrop",
+            "bauportal-nrw", "gewerbe-nrw", "sozialplattform"} <= set(by_connector)  # fmt: skip
+    servers = landscape.servers
+
+    def received(name: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = httpx.get(f"{servers[name].url}/_sim/messages").json()
+        return messages
+
+    assert len(received("backoffice")) == by_connector["fachverfahren-rest"]
+    assert len(received("soap")) == by_connector["fachverfahren-soap"]
+    assert len(received("dms")) == by_connector["fachverfahren-xdomea"]
+    xta = received("xta")
+    assert len(xta) == by_connector["bauportal-nrw"] + by_connector["gewerbe-nrw"]
+    building = {m["reader"] for m in xta if m["reader"].startswith("bau:")}
+    assert building == {f"bau:{ags}" for (service, ags), _ in routes if service == "bauantrag"}
+    assert len(received_fitconnect(servers["fitconnect"].url)) == by_connector["sozialplattform"]
+    assert landscape.sftp is not None
+    assert len([p for p in landscape.sftp.received() if p.endswith(".json")]) == by_connector["fachverfahren-filedrop"]
     portal.close()

@@ -35,6 +35,8 @@ COMMANDS = (
     "replay",
     "sim",
     "destinations",
+    "deadletters",
+    "search",
 )
 DESTINATION = "gladbeck-fachverfahren"
 
@@ -232,5 +234,10 @@ def test_destinations_shows_the_backlog_per_destination(
         "in_flight",
         "delivered",
         "dead",
+        "oldest waiting",
+        "circuit",
+        "paused",
     ]
-    assert table_rows(output) == [[DESTINATION, "0", "0", "0", "1", "1"]]
+    rows = {r[0]: r for r in table_rows(output)}
+    assert rows[DESTINATION] == [DESTINATION, "0", "0", "0", "1", "1", "–", "closed", "no"]
+    assert rows["herten-fachverfahren"][1:6] == ["0", "0", "0", "0", "0"]

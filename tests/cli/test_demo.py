@@ -89,9 +89,9 @@ def _healthy(demo: Demo) -> bool:
 def demo(tmp_path: Path) -> Iterator[Demo]:
     """``hub demo`` on free ports, with only ``HUB_DATABASE_URL`` (into tmp) and ``HUB_SCHEMA_PATH`` set."""
     ports: set[int] = set()
-    while len(ports) < 3:
+    while len(ports) < 7:
         ports.add(free_port())
-    port, sim_port, xta_port = sorted(ports)
+    port, sim_port, xta_port, dms_port, sftp_port, soap_port, fit_port = sorted(ports)
     env = {
         **clean_environ(),
         "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
@@ -102,7 +102,8 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "hub", "demo", "--port", str(port)),
-                *("--sim-port", str(sim_port), "--xta-port", str(xta_port)),
+                *("--sim-port", str(sim_port), "--xta-port", str(xta_port), "--dms-port", str(dms_port)),
+                *("--sftp-port", str(sftp_port), "--soap-port", str(soap_port), "--fitconnect-port", str(fit_port)),
             ],
             env=env,
             cwd=PROJECT_ROOT,

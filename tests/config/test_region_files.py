@@ -34,11 +34,23 @@ SERVICES = (
     "wohnberechtigungsschein",
     "zaehlerstandsmeldung",
     "handwerkerparkausweis",
+    "gewerbe-anmeldung",
+    "gewerbe-ummeldung",
+    "gewerbe-abmeldung",
     "bauantrag",
+    "wohngeld-antrag",
+    "hilfe-zum-lebensunterhalt",
 )
 # Services delivered as the back offices' JSON (mappings/<service>.fachverfahren-json.yaml); the
 # Bauantrag is XBau (mappings/bauantrag.xbau-2.6.yaml, checked in tests/mapping_xml).
-JSON_SERVICES = tuple(s for s in SERVICES if s != "bauantrag")
+# Wohngeld and Hilfe zum Lebensunterhalt go over FIT-Connect (mappings/<service>.fit-connect-json.yaml,
+# checked in tests/sozialplattform).
+FIT_CONNECT_SERVICES = ("wohngeld-antrag", "hilfe-zum-lebensunterhalt")
+# Business registrations are XGewerbeanzeige (mappings/gewerbe-*.xgewerbeanzeige-2.2.yaml, tests/xta).
+GEWERBE_SERVICES = ("gewerbe-anmeldung", "gewerbe-ummeldung", "gewerbe-abmeldung")
+JSON_SERVICES = tuple(
+    s for s in SERVICES if s != "bauantrag" and s not in FIT_CONNECT_SERVICES and s not in GEWERBE_SERVICES
+)
 MUST_REACH_EVERY_TOWN = ("hundesteuer-anmeldung", "sperrmuell", "sondernutzung")
 TOWN_KINDS = {"kreisfreie-stadt", "kreisangehoerige-stadt"}
 KINDS = TOWN_KINDS | {"kreis"}
@@ -279,13 +291,25 @@ def test_the_services_are_those_of_the_brief_with_citable_leika_keys() -> None:
 
 def test_destination_templates_expand_to_known_connectors_with_policies() -> None:
     templates = region()["destinationTemplates"]
-    assert [t["id"] for t in templates] == ["{slug}-fachverfahren", "{slug}-bauportal"]
-    bauportal = templates[1]
+    by_id = {t["id"]: t for t in templates}
+    expected = {
+        "{slug}-fachverfahren", "{slug}-bauportal", "{slug}-sozialplattform",
+        "{slug}-dms", "{slug}-steuer-soap", "{slug}-dateiablage", "{slug}-gewerbe",
+    }  # fmt: skip
+    assert expected <= set(by_id)
+    for template in templates:
+        assert template["retry"]["maxAttempts"] >= 1, template["id"]
+        assert template["circuit"]["failureThreshold"] >= 1, template["id"]
+    assert by_id["{slug}-sozialplattform"]["connector"] == "sozialplattform"
+    assert by_id["{slug}-sozialplattform"]["settings"]["ars"] == "{ars}"
+    bauportal = by_id["{slug}-bauportal"]
     assert bauportal["connector"] == "bauportal-nrw"
     assert bauportal["standard"] == "xbau-2.6"
     assert bauportal["settings"]["reader"]["code"] == "{ags}"
-    assert bauportal["retry"]["maxAttempts"] >= 1
-    t = templates[0]
+    assert by_id["{slug}-dms"]["connector"] == "fachverfahren-xdomea"
+    assert by_id["{slug}-steuer-soap"]["connector"] == "fachverfahren-soap"
+    assert by_id["{slug}-dateiablage"]["connector"] == "fachverfahren-filedrop"
+    t = by_id["{slug}-fachverfahren"]
     assert t["connector"] == "fachverfahren-rest"
     assert t["standard"] == STANDARD
     assert "{slug}" in t["settings"]["url"]

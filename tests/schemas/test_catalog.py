@@ -209,3 +209,25 @@ def test_xbau_wsdl_imports_by_url_are_served_from_the_local_copy(standards_catal
     problems = validator.validate(parse_xml(message))
     assert problems
     assert "No matching global declaration" not in problems[0].message
+
+
+def test_an_installed_xgewerbeanzeige_set_is_recognised_by_its_namespace(tmp_path: Path) -> None:
+    # Given a folder as KoSIT's validator configuration ships it (the XSD itself is not available
+    # offline: a stand-in with the real file name and target namespace)
+    folder = tmp_path / "kosit-xgewerbeanzeige" / "resources"
+    folder.mkdir(parents=True)
+    (folder / "xgewerbeanzeige.xsd").write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'targetNamespace="http://www.xgewerbeanzeige.de/spezifikation/2.2" elementFormDefault="qualified">'
+        '<xs:element name="gewerbemeldung" type="xs:string"/></xs:schema>',
+        encoding="utf-8",
+    )
+
+    # When the catalog looks at the folder
+    catalog = SchemaCatalog([tmp_path])
+
+    # Then it knows the set under the id the Gewerbe specs name, and it compiles
+    schema_set = catalog.get("xgewerbeanzeige-2.2")
+    assert schema_set.standard == "XGewerbeanzeige"
+    assert schema_set.entries == ("xgewerbeanzeige.xsd",)
+    assert [r.ok for r in catalog.check()] == [True]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from hub.api import metrics
 from hub.api.deps import Hub, PortalClient, get_client
 from hub.api.problems import Problem
 from hub.api.schemas import AcceptedOut, DeliveryOut, EventOut, EventsOut, SubmissionOut
@@ -108,11 +109,13 @@ async def create_submission(request: Request) -> Response:
     idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
         problem = FieldProblem("/headers/Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters", "header")
+        metrics.rejected("validation-error")
         raise Problem("validation-error", "invalid Idempotency-Key header", errors=[problem])
     body = await read_json_body(request, hub.settings.max_body_bytes)
     try:
         accepted = await run_in_threadpool(intake.accept, client, body, idempotency_key)
     except InvalidSubmission as exc:
+        metrics.rejected(exc.kind)
         raise Problem(exc.kind, exc.title, errors=exc.problems) from exc
     except IdempotencyConflict as exc:
         raise Problem(

@@ -65,11 +65,17 @@ class PlanNode:
 
 @dataclass(frozen=True)
 class BoundXmlSpec:
-    """A spec resolved against its schema without problems: what :func:`apply_xml_spec` needs."""
+    """A spec resolved against its schema without problems: what :func:`apply_xml_spec` needs.
+
+    ``without_schema`` is None for a spec bound against its schema set; for a ``withoutSchema:
+    spec-order`` spec whose set is missing it says so (the plan then follows the spec's rule order and
+    nothing can validate the document: see :mod:`hub.mapping.xml.unbound`).
+    """
 
     spec: XmlMappingSpec
     plan: PlanNode
     nsmap: dict[str | None, str]
+    without_schema: str | None = None
 
 
 def to_text(value: Any) -> str | None:
@@ -236,6 +242,12 @@ class _Resolver:
 
 
 def _resolve(spec: XmlMappingSpec, catalog: SchemaCatalog) -> tuple[BoundXmlSpec | None, list[SpecProblem]]:
+    # Deferred: the schema-less planner builds the plan classes of this module.
+    from hub.mapping.xml.unbound import missing_schema, plan_in_spec_order
+
+    reason = missing_schema(spec, catalog)
+    if reason is not None:
+        return plan_in_spec_order(spec, reason)
     resolver = _Resolver(spec)
     root_line = spec.lines.get("root", 1)
     (root_step,) = parse_target(spec.root)

@@ -9,6 +9,14 @@ level adds::
     schemaEntry: xsd/xbau-nachrichten-baugenehmigung.xsd   # optional: else the entry declaring the root
     root: "xbau:baugenehmigung.antrag.0200"
     namespaces: {xbau: "http://www.xleitstelle.de/xbau/2/6"}
+    withoutSchema: spec-order                # optional: see below
+
+Some standards publish no XSD one may install (XGewerbeanzeige: XRepository only). A spec that says
+``withoutSchema: spec-order`` is still bound and validated as usual whenever its schema set is in the
+catalog; without the set it is built *in spec order* (:mod:`hub.mapping.xml.unbound`): children in the
+order their first rule appears, no type, cardinality or required-element checks, and the result is only
+checked to be well-formed. ``hub mappings check`` and the logs say so. Without the key a missing set
+is an error, as before.
 
 The rule keys themselves are parsed by :mod:`hub.mapping.spec` (targets are passed through as escaped
 one-token pointers and restored afterwards), so both engines accept exactly the same vocabulary and report
@@ -30,9 +38,11 @@ from hub.mapping.spec import FieldRule, _LineLoader, _rule
 
 _NCNAME = r"[A-Za-z_][\w.\-]*"
 _STEP = re.compile(rf"(?:(?P<prefix>{_NCNAME}):)?(?P<local>{_NCNAME})")
+SPEC_ORDER = "spec-order"
+"""``withoutSchema: spec-order``: without the schema set, children follow the order of the spec's rules."""
 _TOP_KEYS = {
     "service", "standard", "schemaSet", "schemaEntry", "root", "namespaces", "fields", "attachments",
-    "description", "__line__",
+    "description", "withoutSchema", "__line__",
 }  # fmt: skip
 
 
@@ -64,6 +74,7 @@ class XmlMappingSpec:
     attachments: str = "none"
     description: str = ""
     lines: dict[str, int] = field(default_factory=dict)
+    without_schema: str | None = None  # SPEC_ORDER: may be built unbound when the schema set is missing
 
 
 def parse_target(target: str) -> tuple[Step, ...]:
@@ -162,6 +173,13 @@ def load_xml_spec(path: Path) -> XmlMappingSpec:
         raise _fail(path, lines.get("root", 1), f"root {root!r} is not one element name: {exc}") from exc
     for rule in raw["fields"]:
         _encode_targets(rule, path)
+    without_schema = raw.get("withoutSchema")
+    if without_schema not in (None, SPEC_ORDER):
+        raise _fail(
+            path,
+            lines.get("withoutSchema", 1),
+            f"withoutSchema must be {SPEC_ORDER!r} (or absent), got {without_schema!r}",
+        )
     entry = raw.get("schemaEntry")
     return XmlMappingSpec(
         service=str(raw["service"]),
@@ -175,4 +193,5 @@ def load_xml_spec(path: Path) -> XmlMappingSpec:
         attachments=str(attachments),
         description=str(raw.get("description", "")),
         lines=lines,
+        without_schema=without_schema,
     )

@@ -1,0 +1,60 @@
+"""The ``fachverfahren-xdomea`` connector: an application as xdomea 3.1.0 for a municipal DMS / e-file system.
+
+The destination's ``transport`` says how the message travels (see :mod:`.settings`):
+
+* ``http``: :class:`~.http.XdomeaHttpConnector`, the xdomea ZIP container POSTed to the DMS;
+* ``xta``: :class:`~.xta.XdomeaXtaConnector`, the XML over XTA 2 with the files as attachments.
+
+Either way the message is built at intake from the standard's mapping spec (by default
+``mappings/any.xdomea-3.1.0.yaml``, for every service) and checked against the official XSD; a
+retry sends the same message. This class only picks the transport and hands every call on.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from connectors.fachverfahren.xdomea import settings
+from hub.connectors.base import Connector, ConnectorContext, Destination, OutboundMessage, Receipt, SubmissionData
+
+XTA_REQUESTS = 5  # checkAccountActive, lookupService, createMessageId, sendMessage, getTransportReport
+
+
+class XdomeaConnector(Connector):
+    name = settings.CONNECTOR
+    sends_attachments: ClassVar[bool] = True  # both transports carry the files beside the message
+
+    def __init__(self, destination: Destination, context: ConnectorContext) -> None:
+        super().__init__(destination, context)
+        # The lease must cover the transport's requests; settings errors surface on first use, not here.
+        if destination.settings.get("transport") == settings.Transport.XTA:
+            self.requests_per_send = XTA_REQUESTS  # type: ignore[misc]
+        self._lock = threading.Lock()
+        self._inner: Connector | None = None
+
+    @property
+    def inner(self) -> Connector:
+        with self._lock:
+            if self._inner is None:
+                if settings.transport(self.destination) is settings.Transport.XTA:
+                    from connectors.fachverfahren.xdomea.xta import XdomeaXtaConnector  # zeep only when used
+
+                    self._inner = XdomeaXtaConnector(self.destination, self.context)
+                else:
+                    from connectors.fachverfahren.xdomea.http import XdomeaHttpConnector
+
+                    self._inner = XdomeaHttpConnector(self.destination, self.context)
+            return self._inner
+
+    def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
+        return self.inner.build(submission, message_id)
+
+    def send(self, message: OutboundMessage) -> Receipt:
+        return self.inner.send(message)
+
+    def close(self) -> None:
+        with self._lock:
+            inner, self._inner = self._inner, None
+        if inner is not None:
+            inner.close()

@@ -1,0 +1,139 @@
+"""xdomea over HTTP: the message and its files as one xdomea ZIP container, POSTed to the DMS.
+
+``build`` (at intake) maps and validates the message (:mod:`.message`) and stores the XML with the
+container's manifest. ``send`` (in a worker) builds the container from the stored XML and the
+submission's stored files (:mod:`.container`: deterministic, so every attempt sends the same bytes)
+and POSTs it with
+
+* ``Idempotency-Key`` and ``X-Hub-Message-Id``: the message id (also the xdomea ``ProzessID``), by
+  which the DMS discards a repeat after a lost answer;
+* ``Content-Digest`` (RFC 9530, ``sha-256``) over the container, and ``Content-Disposition`` naming
+  it ``<ProzessID>_FVDaten.SGOAblegen.0605.zip``;
+* the destination's credentials (:mod:`connectors.fachverfahren.auth`).
+
+Failures are classified like every HTTP delivery (:mod:`hub.connectors.http`): connect errors,
+timeouts, 408/425/429 and 5xx are retried, other 4xx are dead with the DMS's reason. The DMS's JSON
+answer names what it filed: ``aktenzeichen`` (or ``id``) becomes the receipt's reference.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from connectors.fachverfahren.auth import auth_headers
+from connectors.fachverfahren.xdomea import settings
+from connectors.fachverfahren.xdomea.container import MEDIA_TYPE, ContainerMismatch, Manifest, build_container
+from connectors.fachverfahren.xdomea.message import MANIFEST_HEADER, STANDARD, build_message
+from connectors.xoev.document import XoevDocumentBuilder
+from connectors.xoev.frame import Authority
+from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.http import client_for, raise_for_delivery, transport_errors
+from hub.errors import PermanentError
+
+XML = "application/xml"
+SUBMISSION_HEADER = "X-Hub-Submission-Id"
+
+
+@dataclass(frozen=True, slots=True)
+class _Config:
+    url: str
+    author: Authority
+    reader: Authority
+    options: settings.XdomeaOptions
+
+
+class XdomeaHttpConnector(Connector):
+    name = settings.CONNECTOR
+    sends_attachments = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read on first use: a broken destination fails its builds and sends, not the worker.
+        self._lock = threading.Lock()
+        self._config: _Config | None = None
+        self._documents: dict[str, XoevDocumentBuilder] = {}
+        self._client: httpx.Client | None = None
+
+    @property
+    def config(self) -> _Config:
+        with self._lock:
+            if self._config is None:
+                d = self.destination
+                author, reader = settings.authority(d, "author"), settings.authority(d, "reader")
+                self._config = _Config(settings.url(d), author, reader, settings.options(d))
+            return self._config
+
+    @property
+    def client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = client_for(self.destination)
+            return self._client
+
+    def document_builder(self, service: str) -> XoevDocumentBuilder:
+        with self._lock:
+            found = self._documents.get(service)
+        if found is not None:
+            return found
+        standard = self.destination.standard or STANDARD
+        spec = self.context.mappings.xml_spec(service, standard)
+        if spec is None:
+            raise settings.fail(self.destination, f"no XML mapping spec for service {service!r} and {standard!r}")
+        if self.context.schemas is None:
+            raise settings.fail(self.destination, "the hub was started without a schema catalog (HUB_SCHEMA_PATH)")
+        built = XoevDocumentBuilder(spec, self.context.schemas)
+        with self._lock:
+            return self._documents.setdefault(service, built)
+
+    def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
+        config = self.config
+        document = self.document_builder(submission.service)
+        body, manifest = build_message(document, submission, message_id, config.author, config.reader, config.options)
+        headers = {MANIFEST_HEADER: manifest.encode(), SUBMISSION_HEADER: submission.id}
+        return OutboundMessage(message_id, XML, body, headers=headers)
+
+    def send(self, message: OutboundMessage) -> Receipt:
+        config = self.config
+        manifest = Manifest.decode(message.headers[MANIFEST_HEADER])
+        try:
+            archive = build_container(manifest, message.body, message.attachments)
+        except ContainerMismatch as exc:
+            raise PermanentError(f"cannot assemble the xdomea container: {exc}") from exc
+        digest = base64.b64encode(hashlib.sha256(archive).digest()).decode()
+        headers = {
+            "Content-Type": MEDIA_TYPE,
+            "Content-Disposition": f'attachment; filename="{manifest.archive_name}"',
+            "Content-Digest": f"sha-256=:{digest}:",
+            "Idempotency-Key": message.message_id,
+            "X-Hub-Message-Id": message.message_id,
+            SUBMISSION_HEADER: message.headers.get(SUBMISSION_HEADER, ""),
+            **auth_headers(self.destination),
+        }
+        with transport_errors():
+            response = self.client.post(config.url, content=archive, headers=headers)
+        raise_for_delivery(response)
+        return _receipt(response)
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
+def _receipt(response: httpx.Response) -> Receipt:
+    try:
+        answer = response.json() if response.content else {}
+    except ValueError as exc:
+        raise PermanentError(f"{response.status_code}: the DMS answered with invalid JSON") from exc
+    if not isinstance(answer, dict):
+        answer = {}
+    reference = answer.get("aktenzeichen") or answer.get("id")
+    detail = {key: answer[key] for key in ("id", "aktenzeichen", "dokumente", "duplicate") if key in answer}
+    return Receipt(reference=str(reference) if reference else None, status_code=response.status_code, detail=detail)

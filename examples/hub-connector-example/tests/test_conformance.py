@@ -1,0 +1,28 @@
+"""``echo-json`` against the hub's conformance suite, delivering to the hub's REST back-office simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from hub.connectors.base import SubmissionData
+from hub.testing import BackofficeReceiver, ConnectorConformance, Unmappable, demo_sample, submission_from
+
+
+class TestEchoJsonConnector(ConnectorConformance[BackofficeReceiver]):
+    connector_name = "echo-json"
+
+    def start_receiver(self) -> AbstractContextManager[BackofficeReceiver]:
+        return BackofficeReceiver.serve()
+
+    def destination_settings(self, receiver: BackofficeReceiver, address: str) -> Mapping[str, Any]:
+        return {"url": f"{address}/systems/stadtwerke/messages", "timeoutSeconds": 5}
+
+    def samples(self) -> Sequence[SubmissionData]:
+        return [submission_from(demo_sample(name)) for name in ("zaehlerstandsmeldung", "sperrmuell")]
+
+    def unmappable_samples(self) -> Sequence[Unmappable]:
+        envelope = demo_sample("zaehlerstandsmeldung")
+        del envelope["portalReference"]
+        return [Unmappable(submission_from(envelope), "/portalReference")]

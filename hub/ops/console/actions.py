@@ -1,0 +1,126 @@
+"""The console's actions (POST): log in and out, replay, pause, resume, reset a circuit.
+
+Each is CSRF-checked, allowed only to the operator and admin roles (viewers look, they don't
+act), limited to the operator's municipalities (a destination outside them is 404), carried out
+by the shared use cases of :mod:`hub.service.operations`, which write the audit log.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from hub.ops.console.session import (
+    COOKIE,
+    LOGIN_COOKIE,
+    PATH,
+    CheckedForm,
+    ConsoleSession,
+    hub_of,
+    same_token,
+    set_cookie,
+)
+from hub.service import operations
+from hub.store.operators import OperatorSession
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def _actor(session: OperatorSession) -> str:
+    return f"console:{session.operator.name}"
+
+
+def _back(path: str, done: str) -> Response:
+    return RedirectResponse(f"{PATH}{path}?{urlencode({'done': done})}", status_code=303)
+
+
+def _may_act(session: OperatorSession) -> None:
+    if not session.operator.may_act:
+        raise HTTPException(403, "viewers may not change anything")
+
+
+def _destination_in_scope(request: Request, session: OperatorSession, destination_id: str) -> None:
+    destination = hub_of(request).region.destinations.get(destination_id)
+    if destination is None or not session.operator.sees(destination.municipality):
+        raise HTTPException(404, "no such destination")
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    name: str = Form(...),
+    password: str = Form(...),
+    login_token: str = Form(""),
+) -> Response:
+    if not same_token(login_token, request.cookies.get(LOGIN_COOKIE, "")):
+        raise HTTPException(403, "missing or wrong CSRF token")
+    hub = hub_of(request)
+    account = await run_in_threadpool(hub.operators.authenticate, name, password)
+    if account is None:
+        await run_in_threadpool(lambda: hub.audit.record(f"console:{name[:100]}", "login_failed"))
+        return RedirectResponse(f"{PATH}/login?failed=1", status_code=303)
+    token = await run_in_threadpool(hub.operators.open_session, account)
+    await run_in_threadpool(lambda: hub.audit.record(f"console:{account.name}", "login"))
+    response = RedirectResponse(f"{PATH}/", status_code=303)
+    set_cookie(response, request, COOKIE, token, max_age=int(hub.operators.session_hours * 3600))
+    response.delete_cookie(LOGIN_COOKIE, path=PATH)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, session: ConsoleSession, form: CheckedForm) -> Response:
+    hub = hub_of(request)
+    await run_in_threadpool(hub.operators.revoke, request.cookies.get(COOKIE, ""))
+    await run_in_threadpool(lambda: hub.audit.record(_actor(session), "logout"))
+    response = RedirectResponse(f"{PATH}/login", status_code=303)
+    response.delete_cookie(COOKIE, path=PATH)
+    return response
+
+
+@router.post("/dead-letters/replay")
+async def replay(request: Request, session: ConsoleSession, form: CheckedForm) -> Response:
+    """Replay the selected dead letters (``ids``) or all of a destination (``destination``)."""
+    _may_act(session)
+    ids = [str(i) for i in form.getlist("ids")]
+    destination = str(form.get("destination") or "") or None
+    if not ids and destination is None:
+        raise HTTPException(400, "select dead letters or a destination")
+    if destination is not None:
+        _destination_in_scope(request, session, destination)
+    replayed = await run_in_threadpool(
+        lambda: operations.replay(
+            hub_of(request),
+            ids=ids or None,
+            destination=None if ids else destination,
+            municipalities=session.operator.scope,
+            actor=_actor(session),
+        )
+    )
+    return _back("/dead-letters", f"replayed {len(replayed)}")
+
+
+@router.post("/destinations/{destination_id}/pause")
+async def pause(request: Request, destination_id: str, session: ConsoleSession, form: CheckedForm) -> Response:
+    _may_act(session)
+    _destination_in_scope(request, session, destination_id)
+    await run_in_threadpool(lambda: operations.pause(hub_of(request), destination_id, actor=_actor(session)))
+    return _back("/", f"paused {destination_id}")
+
+
+@router.post("/destinations/{destination_id}/resume")
+async def resume(request: Request, destination_id: str, session: ConsoleSession, form: CheckedForm) -> Response:
+    _may_act(session)
+    _destination_in_scope(request, session, destination_id)
+    count = await run_in_threadpool(lambda: operations.resume(hub_of(request), destination_id, actor=_actor(session)))
+    return _back("/", f"resumed {destination_id} ({count} waiting)")
+
+
+@router.post("/destinations/{destination_id}/reset-circuit")
+async def reset_circuit(request: Request, destination_id: str, session: ConsoleSession, form: CheckedForm) -> Response:
+    _may_act(session)
+    _destination_in_scope(request, session, destination_id)
+    await run_in_threadpool(lambda: operations.reset_circuit(hub_of(request), destination_id, actor=_actor(session)))
+    return _back("/", f"circuit of {destination_id} reset")

@@ -1,0 +1,222 @@
+"""The console's pages (GET): overview, dead letters, a submission's trace, search, audit log, login."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from hub.domain.masking import mask_json, mask_xml
+from hub.ops.console.charts import HEIGHT, WIDTH, polyline
+from hub.ops.console.session import LOGIN_COOKIE, ConsoleSession, hub_of, new_login_token, set_cookie
+from hub.store.operator_views import ERROR_KINDS, OperatorViews
+from hub.store.operators import OperatorAccount
+from hub.store.types import utcnow
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+EXCERPT_CHARS = 20_000
+
+
+def _views(request: Request) -> OperatorViews:
+    return OperatorViews(hub_of(request).db)
+
+
+def visible_destinations(request: Request, operator: OperatorAccount) -> list[Any]:
+    return [d for d in hub_of(request).region.destinations.values() if operator.sees(d.municipality)]
+
+
+def _age(since: datetime | None) -> str:
+    if since is None:
+        return "–"
+    seconds = int((utcnow() - since).total_seconds())
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min" if seconds < 7200 else f"{seconds // 3600} h"
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+def page(request: Request, template: str, session: Any, **context: Any) -> Response:
+    return templates.TemplateResponse(
+        request,
+        template,
+        {"operator": session.operator, "csrf_token": session.csrf_token, "notice": request.query_params.get("done"),
+         **context},
+    )  # fmt: skip
+
+
+@router.get("/login")
+async def login_page(request: Request) -> Response:
+    token = new_login_token()
+    failed = request.query_params.get("failed") == "1"
+    response = templates.TemplateResponse(request, "login.html", {"login_token": token, "failed": failed})
+    set_cookie(response, request, LOGIN_COOKIE, token, max_age=900)
+    return response
+
+
+@router.get("/")
+async def overview(request: Request, session: ConsoleSession) -> Response:
+    hub = hub_of(request)
+    activity = await run_in_threadpool(_views(request).activity)
+    controls = await run_in_threadpool(hub.destination_states.all)
+    breakers = hub.guards.breakers()
+    rows = []
+    for d in visible_destinations(request, session.operator):
+        a = activity.get(d.id)
+        counts = a.counts if a else {}
+        delivered = a.delivered if a else [0] * 12
+        failed = a.failed if a else [0] * 12
+        peak = max([*delivered, *failed, 1])
+        control = controls.get(d.id)
+        rows.append(
+            {
+                "id": d.id,
+                "name": d.name,
+                "municipality": d.municipality or "region",
+                "backlog": counts.get("pending", 0) + counts.get("retrying", 0),
+                "in_flight": counts.get("in_flight", 0),
+                "delivered": counts.get("delivered", 0),
+                "dead": counts.get("dead", 0),
+                "delivered_hour": sum(delivered),
+                "failed_hour": sum(failed),
+                "delivered_points": polyline(delivered, peak),
+                "failed_points": polyline(failed, peak),
+                "oldest": _age(a.oldest_waiting if a else None),
+                "circuit": breakers[d.id].state.value if d.id in breakers else "closed",
+                "paused": bool(control and control.paused),
+                "paused_by": control.paused_by if control else None,
+            }
+        )
+    return page(request, "overview.html", session, destinations=rows, chart_width=WIDTH, chart_height=HEIGHT)
+
+
+@router.get("/dead-letters")
+async def dead_letters(
+    request: Request,
+    session: ConsoleSession,
+    destination: str | None = None,
+    municipality: str | None = None,
+    service: str | None = None,
+    error_kind: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    operator = session.operator
+    filters = {"destination": destination or "", "municipality": municipality or "", "service": service or "",
+               "error_kind": error_kind or "", "since": since or "", "until": until or ""}  # fmt: skip
+    letters = await run_in_threadpool(
+        lambda: _views(request).dead_letters(
+            municipalities=operator.scope,
+            destination=destination or None,
+            municipality=municipality or None,
+            service=service or None,
+            error_kind=error_kind or None,
+            since=_when(since),
+            until=_when(until),
+        )
+    )
+    hub = hub_of(request)
+    return page(
+        request,
+        "dead_letters.html",
+        session,
+        letters=letters,
+        filters=filters,
+        destinations=[d.id for d in visible_destinations(request, operator)],
+        municipalities=[m for m in hub.region.municipalities.values() if operator.sees(m.ags)],
+        services=sorted(hub.region.services),
+        error_kinds=ERROR_KINDS,
+    )
+
+
+@router.get("/submissions/{submission_id}")
+async def trace(request: Request, session: ConsoleSession, submission_id: str) -> Response:
+    hub = hub_of(request)
+    view = await run_in_threadpool(hub.submissions.get, submission_id)
+    if view is None or not session.operator.sees(view.municipality):
+        raise HTTPException(404, "no such submission")  # 404, not 403: a foreign id reveals nothing
+    events = await run_in_threadpool(hub.submissions.events, submission_id)
+    messages = await run_in_threadpool(_views(request).mapped_messages, submission_id)
+    clear = session.operator.sees_personal_data
+    shown = {m.delivery_id: _render_message(m.media_type, m.payload, clear) for m in messages}
+    attempts: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        if e.kind == "attempt" and e.delivery_id:
+            attempts.setdefault(e.delivery_id, []).append(e.detail)
+    return page(
+        request,
+        "submission.html",
+        session,
+        submission=view,
+        events=events,
+        attempts=attempts,
+        messages=shown,
+        masked=not clear,
+    )
+
+
+def _render_message(media_type: str, payload: bytes, clear: bool) -> str:
+    try:
+        if "json" in media_type:
+            value = json.loads(payload)
+            return json.dumps(value if clear else mask_json(value), ensure_ascii=False, indent=2)[:EXCERPT_CHARS]
+        if "xml" in media_type:
+            return (payload if clear else mask_xml(payload)).decode("utf-8", "replace")[:EXCERPT_CHARS]
+    except ValueError:
+        pass
+    return f"({media_type}, {len(payload)} bytes, not shown)"
+
+
+@router.get("/search")
+async def search(
+    request: Request,
+    session: ConsoleSession,
+    q: str | None = None,
+    municipality: str | None = None,
+    service: str | None = None,
+) -> Response:
+    operator = session.operator
+    asked = bool(q or municipality or service)
+    hits = (
+        await run_in_threadpool(
+            lambda: _views(request).search(
+                municipalities=operator.scope,
+                text=(q or "").strip() or None,
+                municipality=municipality or None,
+                service=service or None,
+            )
+        )
+        if asked
+        else []
+    )
+    hub = hub_of(request)
+    return page(
+        request,
+        "search.html",
+        session,
+        hits=hits,
+        asked=asked,
+        q=q or "",
+        municipality=municipality or "",
+        service=service or "",
+        municipalities=[m for m in hub.region.municipalities.values() if operator.sees(m.ags)],
+        services=sorted(hub.region.services),
+    )
+
+
+@router.get("/audit")
+async def audit(request: Request, session: ConsoleSession) -> Response:
+    if session.operator.role != "admin":
+        raise HTTPException(403, "the audit log is for admins")
+    entries = await run_in_threadpool(lambda: hub_of(request).audit.list(limit=200))
+    return page(request, "audit.html", session, entries=entries)
