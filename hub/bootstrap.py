@@ -190,7 +190,11 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
         sweeper=sweeper,
         guards=guards,
         outcome_poller=OutcomePoller(
-            OutcomeStore(db), region, connectors, interval=settings.outcome_poll_interval_seconds
+            OutcomeStore(db, deliveries.queue_callback),
+            region,
+            connectors,
+            interval=settings.outcome_poll_interval_seconds,
+            dispatcher=dispatcher,
         ),
         operators=OperatorStore(db),
         audit=AuditLog(db),

@@ -18,9 +18,10 @@ import structlog
 
 from hub.connectors.base import Connector
 from hub.connectors.pool import ConnectorPool
+from hub.delivery.dispatcher import Dispatcher
 from hub.domain.outcome import OutcomeKind
 from hub.routing.region import Region
-from hub.store.outcomes import AwaitingDelivery, OutcomeStore
+from hub.store.outcomes import AwaitingDelivery, Decided, OutcomeStore
 from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -31,8 +32,17 @@ def _polls(connector: Connector) -> bool:
 
 
 class OutcomePoller:
-    def __init__(self, outcomes: OutcomeStore, region: Region, connectors: ConnectorPool, *, interval: float) -> None:
+    def __init__(
+        self,
+        outcomes: OutcomeStore,
+        region: Region,
+        connectors: ConnectorPool,
+        *,
+        interval: float,
+        dispatcher: Dispatcher | None = None,
+    ) -> None:
         self.outcomes = outcomes
+        self.dispatcher = dispatcher
         self.region = region
         self.connectors = connectors
         self.interval = interval
@@ -71,15 +81,16 @@ class OutcomePoller:
             bound.warning("outcome_poll_failed", error=f"{type(exc).__name__}: {exc}")
             outcome = None
         if outcome is not None and outcome.kind is OutcomeKind.ACCEPTED:
-            changed = self.outcomes.accepted(d, outcome)
-            if changed:
+            decided = self.outcomes.accepted(d, outcome)
+            if decided:
                 bound.info("delivery_accepted")
-            return changed
+            return self._nudge(decided)
         if outcome is not None and outcome.kind is OutcomeKind.REJECTED:
-            changed = self.outcomes.rejected(d, outcome)
-            if changed:
-                bound.warning("delivery_rejected", problems=list(outcome.problems))
-            return changed
+            decided = self.outcomes.rejected(d, outcome)
+            if decided:
+                # the problems name what the platform refused, not the applicant's data; counted, not quoted
+                bound.warning("delivery_rejected", problems=len(outcome.problems))
+            return self._nudge(decided)
         deadline = destination.settings.get("acceptWithinSeconds")
         if deadline is None or d.overdue_flagged:
             return False
@@ -89,6 +100,12 @@ class OutcomePoller:
         if changed:
             bound.warning("acceptance_overdue", accept_within_seconds=float(deadline))
         return changed
+
+    def _nudge(self, decided: Decided) -> bool:
+        """Status callbacks the decision queued go out now (the sweeper would find them, later)."""
+        if decided.callbacks and self.dispatcher is not None:
+            self.dispatcher.nudge(decided.callbacks)
+        return decided.changed
 
     def wake(self) -> None:
         """Poll now (a callback said there are new events); without a running thread, poll in one of its own."""

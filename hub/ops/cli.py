@@ -160,12 +160,18 @@ def demo(
     key = os.environ.get("HUB_DEMO_API_KEY", "hub_demo0000_emscher-lippe-demo-key")
     if hub.clients.authenticate(key) is None:
         hub.clients.create("demo-portal", ["*"], roles=["portal", "operator"], key=key)
+    operator_password = os.environ.get("HUB_DEMO_OPERATOR_PASSWORD", "emscher-lippe-demo")
+    if not any(account.name == "demo" for account in hub.operators.list()):
+        hub.operators.create("demo", operator_password, role="admin", municipalities=["*"])
     hub.close()
     for name, server in landscape.servers.items():
         console.print(f"[bold]{name} simulator[/] on {server.url}  (received messages: {server.url}/_sim/messages)")
     if landscape.sftp is not None:
         console.print(f"[bold]sftp simulator[/] on {landscape.sftp.url}  (files under {landscape.sftp.root})")
     console.print(f"[bold]demo API key[/] (all 13 municipalities, portal + operator): {key}")
+    console.print(
+        f"[bold]operator console[/] http://127.0.0.1:{port}/console  (user demo, password {operator_password}, admin)"
+    )
     console.print(
         f"try:  curl -s -X POST http://127.0.0.1:{port}/v1/submissions -H 'Authorization: Bearer {key}' "
         "-H 'Content-Type: application/json' -d @config/emscher-lippe/samples/hundesteuer-anmeldung.json"

@@ -205,7 +205,7 @@ class DeliveryStore:
                 status, changed = self._derive_status(conn, d.submission_id, head, {d.id: state}, now)
                 if changed:
                     rows.append(self._event(d.submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}))
-                callbacks = self._queue_callback(
+                callbacks = self.queue_callback(
                     conn,
                     d.client_id,
                     d.submission_id,
@@ -296,7 +296,7 @@ class DeliveryStore:
         conn.execute(update(submission).where(submission.c.id == submission_id).values(status=status, updated_at=now))
         return status, True
 
-    def _queue_callback(
+    def queue_callback(
         self,
         conn: Connection,
         client_id: str,
@@ -305,6 +305,7 @@ class DeliveryStore:
         correlation_id: str | None,
         change: dict[str, Any],
     ) -> list[tuple[str, str]]:
+        """A status callback to the client (if it asked for them) in `conn`'s transaction; what to nudge."""
         if not self._callbacks.wants(conn, client_id):
             return []
         callback_id = str(uuid.uuid4())
@@ -461,7 +462,7 @@ class DeliveryStore:
                     events.append(self._event(submission_id, None, EventKind.STATUS_CHANGED, now, {"status": status}))
                 insert_events(conn, events)
                 for t in group:
-                    replayed += self._queue_callback(
+                    replayed += self.queue_callback(
                         conn,
                         t.client_id,
                         submission_id,

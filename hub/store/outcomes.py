@@ -9,8 +9,8 @@ everything lives in the receipt JSON and the event log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, update
 
 from hub.domain.outcome import Outcome
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, overall_status
+from hub.logging import CORRELATION_HEADER
 from hub.store.db import Database
 from hub.store.submissions import insert_events
 from hub.store.tables import delivery, submission
@@ -36,9 +37,25 @@ class AwaitingDelivery:
     overdue_flagged: bool
 
 
+QueueCallback = Callable[[Connection, str, str, datetime, str | None, dict[str, Any]], list[tuple[str, str]]]
+""":meth:`hub.store.deliveries.DeliveryStore.queue_callback`: a status callback in the same transaction."""
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What recording an outcome changed: whether anything did, and the callbacks to nudge."""
+
+    changed: bool
+    callbacks: list[tuple[str, str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.changed
+
+
 class OutcomeStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, queue_callback: QueueCallback | None = None) -> None:
         self.db = db
+        self.queue_callback = queue_callback
 
     def awaiting(
         self, destination_ids: Sequence[str], *, submission_ids: Sequence[str] | None = None, limit: int = 500
@@ -67,12 +84,13 @@ class OutcomeStore:
             if isinstance(r.receipt, dict) and r.receipt.get("awaitingAcceptance")
         ]
 
-    def accepted(self, d: AwaitingDelivery, outcome: Outcome) -> bool:
+    def accepted(self, d: AwaitingDelivery, outcome: Outcome) -> Decided:
         now = utcnow()
         with self.db.write() as conn:
-            receipt = self._still_awaiting(conn, d.id)
-            if receipt is None:
-                return False
+            row = self._still_awaiting(conn, d.id)
+            if row is None:
+                return Decided(False)
+            receipt = row.receipt
             receipt = {
                 **receipt,
                 "awaitingAcceptance": False,
@@ -82,20 +100,23 @@ class OutcomeStore:
             conn.execute(update(delivery).where(delivery.c.id == d.id).values(receipt=receipt, updated_at=now))
             detail = {"destination": d.destination_id, **outcome.detail}
             insert_events(conn, [_event(d, EventKind.ACCEPTED, now, detail)])
-        return True
+            status = conn.execute(select(submission.c.status).where(submission.c.id == d.submission_id)).scalar_one()
+            change = {"status": status, "destination": d.destination_id, "deliveryState": S.DELIVERED.value}
+            callbacks = self._callback(conn, row, d, now, {**change, "outcome": outcome.kind.value})
+        return Decided(True, callbacks)
 
-    def rejected(self, d: AwaitingDelivery, outcome: Outcome) -> bool:
+    def rejected(self, d: AwaitingDelivery, outcome: Outcome) -> Decided:
         now = utcnow()
         reason = "rejected by the receiver: " + ("; ".join(outcome.problems) or "no reason given")
         with self.db.write() as conn:
             head = conn.execute(
                 select(submission.c.status).where(submission.c.id == d.submission_id).with_for_update()
             ).one()
-            receipt = self._still_awaiting(conn, d.id)
-            if receipt is None:
-                return False
+            row = self._still_awaiting(conn, d.id)
+            if row is None:
+                return Decided(False)
             receipt = {
-                **receipt,
+                **row.receipt,
                 "awaitingAcceptance": False,
                 "outcome": outcome.kind.value,
                 "problems": list(outcome.problems),
@@ -125,12 +146,15 @@ class OutcomeStore:
                 )
                 events.append({**_event(d, EventKind.STATUS_CHANGED, now, {"status": status}), "delivery_id": None})
             insert_events(conn, events)
-        return True
+            change = {"status": status, "destination": d.destination_id, "deliveryState": S.DEAD.value}
+            callbacks = self._callback(conn, row, d, now, {**change, "outcome": outcome.kind.value, "reason": reason})
+        return Decided(True, callbacks)
 
     def overdue(self, d: AwaitingDelivery, deadline_seconds: float) -> bool:
         now = utcnow()
         with self.db.write() as conn:
-            receipt = self._still_awaiting(conn, d.id)
+            row = self._still_awaiting(conn, d.id)
+            receipt = row.receipt if row is not None else None
             if receipt is None or receipt.get("overdueAt"):
                 return False
             conn.execute(
@@ -142,14 +166,33 @@ class OutcomeStore:
             insert_events(conn, [_event(d, EventKind.ACCEPTANCE_OVERDUE, now, detail)])
         return True
 
-    def _still_awaiting(self, conn: Connection, delivery_id: str) -> dict[str, Any] | None:
-        query = select(delivery.c.state, delivery.c.receipt).where(delivery.c.id == delivery_id)
+    def _still_awaiting(self, conn: Connection, delivery_id: str) -> _Awaiting | None:
+        query = select(delivery.c.state, delivery.c.receipt, delivery.c.client_id, delivery.c.headers).where(
+            delivery.c.id == delivery_id
+        )
         if self.db.is_postgres:
             query = query.with_for_update()
         row = conn.execute(query).one_or_none()
         if row is None or row.state != S.DELIVERED.value or not isinstance(row.receipt, dict):
             return None
-        return dict(row.receipt) if row.receipt.get("awaitingAcceptance") else None
+        if not row.receipt.get("awaitingAcceptance"):
+            return None
+        return _Awaiting(dict(row.receipt), row.client_id, (row.headers or {}).get(CORRELATION_HEADER))
+
+    def _callback(
+        self, conn: Connection, row: _Awaiting, d: AwaitingDelivery, now: datetime, change: dict[str, Any]
+    ) -> list[tuple[str, str]]:
+        """The portal hears of the receiver's decision like of any other change (if it asked for callbacks)."""
+        if self.queue_callback is None:
+            return []
+        return self.queue_callback(conn, row.client_id, d.submission_id, now, row.correlation_id, change)
+
+
+@dataclass(frozen=True)
+class _Awaiting:
+    receipt: dict[str, Any]
+    client_id: str
+    correlation_id: str | None
 
 
 def _event(d: AwaitingDelivery, kind: EventKind, at: datetime, detail: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import pytest
 
 from hub.config import PROJECT_ROOT
 from tests.support.cli import clean_environ, free_port
+from tests.support.console import hidden_token
 from tests.support.waiting import wait_for
 
 DEMO_KEY = "hub_demo0000_emscher-lippe-demo-key"
@@ -227,3 +228,21 @@ def test_the_demo_delivers_the_bauantrag_sample_to_its_bauportal_simulator(demo:
     assert message["reader"] == "bau:05562014"
     assert message["report"] == "GREEN"
     assert len(message["attachments"]) == len(envelope["attachments"])
+
+
+def test_the_demo_operator_printed_at_start_up_logs_in_to_the_console(demo: Demo) -> None:
+    # Given the operator the demo announces
+    assert "user demo, password emscher-lippe-demo" in " ".join(demo.output().split()), demo.output()
+
+    # When it logs in to the console
+    with httpx.Client(base_url=demo.url, timeout=30) as browser:
+        token = hidden_token(browser.get("/console/login").text, "login_token")
+        answer = browser.post(
+            "/console/login", data={"name": "demo", "password": "emscher-lippe-demo", "login_token": token}
+        )
+
+        # Then the overview opens, listing the region's destinations
+        assert answer.status_code == 303, answer.text
+        overview = browser.get("/console/")
+        assert overview.status_code == 200
+        assert "gladbeck-bauportal" in overview.text

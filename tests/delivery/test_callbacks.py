@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from hub.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from hub.sim.server import ServerThread
 from tests.conftest import RunningHub
 from tests.support.envelopes import sample
+from tests.support.portal import PortalReceiver, serve_portal
 from tests.support.waiting import wait_for
-
-
-class PortalReceiver:
-    """A portal's callback endpoint: records each request; can fail the first N."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[bytes, dict[str, str]]] = []
-        self.fail_next = 0
-        self.lock = threading.Lock()
-
-    async def endpoint(self, request: Request) -> Response:
-        body = await request.body()
-        with self.lock:
-            if self.fail_next:
-                self.fail_next -= 1
-                return Response(status_code=503)
-            self.received.append((body, dict(request.headers)))
-        return Response(status_code=204)
 
 
 @pytest.fixture
 def portal() -> Iterator[tuple[PortalReceiver, str]]:
-    receiver = PortalReceiver()
-    app = Starlette(routes=[Route("/hub-callback", receiver.endpoint, methods=["POST"])])
-    with ServerThread(app) as server:
-        yield receiver, f"{server.url}/hub-callback"
+    with serve_portal() as served:
+        yield served
 
 
 def test_status_callbacks_are_signed_and_verify_with_the_clients_secret(
