@@ -15,16 +15,16 @@ discard a repeat after a lost response.
 from __future__ import annotations
 
 import base64
-import os
 import threading
 from typing import Any
 
 import httpx
 import orjson
 
+from connectors.fachverfahren.auth import auth_headers
 from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
 from hub.connectors.http import client_for, raise_for_delivery, transport_errors
-from hub.errors import ConfigError, PermanentError
+from hub.errors import PermanentError
 from hub.mapping.engine import apply_spec
 
 MEDIA_TYPE = "application/json"
@@ -69,40 +69,13 @@ class RestConnector(Connector):
             ]
         return OutboundMessage(message_id=message_id, media_type=MEDIA_TYPE, body=orjson.dumps(document))
 
-    def _auth_headers(self) -> dict[str, str]:
-        """Credentials named in the destination, read from the environment at send time.
-
-        A named variable that is unset is a configuration error (retried, so the delivery goes
-        out once the operator sets it), never a request sent without credentials.
-        """
-        auth = self.destination.settings.get("auth") or {}
-        kind = auth.get("kind", "none")
-        if kind == "bearer":
-            token = os.environ.get(auth.get("tokenEnv", ""), "")
-            if not token and auth.get("optional"):
-                return {}
-            return {"Authorization": f"Bearer {token or self._secret(auth, 'tokenEnv')}"}
-        if kind == "basic":
-            pair = f"{self._secret(auth, 'userEnv')}:{self._secret(auth, 'passwordEnv')}"
-            return {"Authorization": f"Basic {base64.b64encode(pair.encode()).decode()}"}
-        if kind != "none":
-            raise ConfigError(f"destination {self.destination.id}: unknown auth kind {kind!r}")
-        return {}
-
-    def _secret(self, auth: dict[str, str], key: str) -> str:
-        name = auth.get(key, "")
-        value = os.environ.get(name, "") if name else ""
-        if not value:
-            raise ConfigError(f"destination {self.destination.id}: environment variable {name or key!r} is not set")
-        return value
-
     def send(self, message: OutboundMessage) -> Receipt:
         headers = {
             "Content-Type": message.media_type,
             "Idempotency-Key": message.message_id,
             "X-Hub-Message-Id": message.message_id,
             **message.headers,
-            **self._auth_headers(),
+            **auth_headers(self.destination),
         }
         with transport_errors():
             response = self.client.post(self.url, content=message.body, headers=headers)

@@ -17,7 +17,6 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -26,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.sim.control import control_routes, json_response, problem_response
 from hub.sim.faults import FaultBook, FaultMode, FaultRule, http_fault_response, quiet_simulated_drops
 
 STATE_KEY = "backoffice"
@@ -127,8 +127,9 @@ class BackofficeState:
     def clear_faults(self) -> None:
         self._faults.clear()
 
-    def faults(self) -> list[dict[str, Any]]:
-        return self._faults.to_json()
+    @property
+    def fault_book(self) -> FaultBook:
+        return self._faults
 
     def messages(self, system: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -166,17 +167,8 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _json(content: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
-
-
-def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    return Response(orjson.dumps(body), status, headers, media_type=PROBLEM_JSON)
+_json = json_response
+_problem = problem_response
 
 
 def _recorded_headers(request: Request) -> dict[str, str]:
@@ -234,50 +226,13 @@ def create_backoffice_app(*, token: str | None = None) -> Starlette:
         finally:
             state.request_finished()
 
-    async def list_messages(request: Request) -> Response:
-        return _json(_state(request).messages(request.query_params.get("system")))
-
-    async def get_message(request: Request) -> Response:
-        found = _state(request).message(request.path_params["message_id"], request.query_params.get("system"))
-        if found is None:
-            return _problem(404, "no such message")
-        return _json(found)
-
-    async def reset_messages(request: Request) -> Response:
-        _state(request).reset()
-        return Response(status_code=204)
-
-    async def stats(request: Request) -> Response:
-        return _json(_state(request).stats())
-
-    async def list_faults(request: Request) -> Response:
-        return _json(_state(request).faults())
-
-    async def add_fault(request: Request) -> Response:
-        try:
-            rule = _state(request).add_fault(orjson.loads(await request.body()))
-        except (orjson.JSONDecodeError, ValueError) as exc:
-            return _problem(400, str(exc))
-        return _json(rule.to_json(), 201)
-
-    async def clear_faults(request: Request) -> Response:
-        _state(request).clear_faults()
-        return Response(status_code=204)
-
-    async def healthz(request: Request) -> Response:
-        return _json({"status": "ok"})
+    def find(state: BackofficeState, message_id: str, system: str | None) -> dict[str, Any] | None:
+        return state.message(message_id, system)
 
     app = Starlette(
         routes=[
             Route("/systems/{system}/messages", receive_message, methods=["POST"]),
-            Route("/_sim/messages", list_messages, methods=["GET"]),
-            Route("/_sim/messages", reset_messages, methods=["DELETE"]),
-            Route("/_sim/messages/{message_id:path}", get_message, methods=["GET"]),
-            Route("/_sim/stats", stats, methods=["GET"]),
-            Route("/_sim/faults", list_faults, methods=["GET"]),
-            Route("/_sim/faults", add_fault, methods=["POST"]),
-            Route("/_sim/faults", clear_faults, methods=["DELETE"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            *control_routes(_state, find=find),
         ]
     )
     setattr(app.state, STATE_KEY, BackofficeState())

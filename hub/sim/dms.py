@@ -24,16 +24,15 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http import HTTPStatus
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.schemas import SchemaCatalog
+from hub.sim.control import control_routes, json_response, problem_response
 from hub.sim.dms_container import XDOMEA, Refused, UnpackedMessage, read_container
 from hub.sim.faults import FaultBook, FaultMode, http_fault_response, quiet_simulated_drops
 
@@ -83,6 +82,11 @@ class DmsState:
     duplicates: int = 0
     refused: int = 0
     faults: FaultBook = field(default_factory=FaultBook)
+
+    @property
+    def fault_book(self) -> FaultBook:
+        return self.faults
+
     _filed: dict[tuple[str, str], FiledMessage] = field(default_factory=dict)
     _numbers: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -143,21 +147,13 @@ class DmsState:
             self.requests = self.duplicates = self.refused = 0
 
 
-def _json(content: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
+_json = json_response
 
 
 def _problem(
     status: int, detail: str, headers: dict[str, str] | None = None, errors: list[str] | None = None
 ) -> Response:
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if errors:
-        body["errors"] = errors
-    return Response(orjson.dumps(body), status, headers, media_type="application/problem+json")
+    return problem_response(status, detail, headers, **({"errors": errors} if errors else {}))
 
 
 def _digest_matches(header: str | None, body: bytes) -> bool:
@@ -221,49 +217,10 @@ def create_dms_app(catalog: SchemaCatalog | None = None) -> Starlette:
     async def receive(request: Request) -> Response:
         return await _receive(request, state_of(request), schemas)
 
-    async def list_messages(request: Request) -> Response:
-        return _json(state_of(request).messages(request.query_params.get("system")))
-
-    async def get_message(request: Request) -> Response:
-        wanted = request.path_params["message_id"]
-        found = [m for m in state_of(request).messages() if m["messageId"] == wanted]
-        return _json(found[0]) if found else _problem(404, "no such message")
-
-    async def reset_messages(request: Request) -> Response:
-        state_of(request).reset()
-        return Response(status_code=204)
-
-    async def stats(request: Request) -> Response:
-        return _json(state_of(request).stats())
-
-    async def list_faults(request: Request) -> Response:
-        return _json(state_of(request).faults.to_json())
-
-    async def add_fault(request: Request) -> Response:
-        try:
-            rule = state_of(request).faults.add(orjson.loads(await request.body()))
-        except (orjson.JSONDecodeError, ValueError) as exc:
-            return _problem(400, str(exc))
-        return _json(rule.to_json(), 201)
-
-    async def clear_faults(request: Request) -> Response:
-        state_of(request).faults.clear()
-        return Response(status_code=204)
-
-    async def healthz(request: Request) -> Response:
-        return _json({"status": "ok", "namespace": XDOMEA})
-
     app = Starlette(
         routes=[
             Route("/dms/{system}/xdomea", receive, methods=["POST"]),
-            Route("/_sim/messages", list_messages, methods=["GET"]),
-            Route("/_sim/messages", reset_messages, methods=["DELETE"]),
-            Route("/_sim/messages/{message_id:path}", get_message, methods=["GET"]),
-            Route("/_sim/stats", stats, methods=["GET"]),
-            Route("/_sim/faults", list_faults, methods=["GET"]),
-            Route("/_sim/faults", add_fault, methods=["POST"]),
-            Route("/_sim/faults", clear_faults, methods=["DELETE"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            *control_routes(state_of, health={"status": "ok", "namespace": XDOMEA}),
         ]
     )
     setattr(app.state, STATE_KEY, DmsState())

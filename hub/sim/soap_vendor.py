@@ -28,7 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from lxml import etree
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,6 +37,7 @@ from starlette.routing import Route
 from hub.config import PROJECT_ROOT
 from hub.schemas.model import SchemaSet
 from hub.schemas.xsd import XsdValidator, compile_xsd
+from hub.sim.control import control_routes, json_response
 from hub.sim.faults import SOAP_MODES, FaultBook, FaultMode, FaultRule, http_fault_response, quiet_simulated_drops
 from hub.xml import XmlError, parse_xml
 
@@ -110,6 +110,11 @@ class SoapVendorState:
     """Requests, counters and fault rules; requests run on the server's loop while tests read copies."""
 
     faults: FaultBook = field(default_factory=lambda: FaultBook(SOAP_MODES, _check_rule))
+
+    @property
+    def fault_book(self) -> FaultBook:
+        return self.faults
+
     requests: int = 0
     refused: int = 0
     _received: dict[tuple[str, str], ReceivedRequest] = field(default_factory=dict)
@@ -294,8 +299,7 @@ def _text(status: int, reason: str, headers: dict[str, str] | None = None) -> Re
     return Response(reason, status, headers, media_type="text/plain")
 
 
-def _json(content: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
+_json = json_response
 
 
 class _InvalidAnswer(RuntimeError):
@@ -360,48 +364,13 @@ def create_soap_vendor_app(wsdl_path: Path = DEFAULT_WSDL, *, basic_auth: tuple[
     async def soap(request: Request) -> Response:
         return await _handle(request, state_of(request), validator, auth)
 
-    async def list_messages(request: Request) -> Response:
-        return _json(state_of(request).messages(request.query_params.get("system")))
-
-    async def get_message(request: Request) -> Response:
-        found = state_of(request).message(request.path_params["message_id"])
-        return _json(found) if found is not None else _json({"detail": "no such message"}, 404)
-
-    async def reset_messages(request: Request) -> Response:
-        state_of(request).reset()
-        return Response(status_code=204)
-
-    async def stats(request: Request) -> Response:
-        return _json(state_of(request).stats())
-
-    async def list_faults(request: Request) -> Response:
-        return _json(state_of(request).faults.to_json())
-
-    async def add_fault(request: Request) -> Response:
-        try:
-            rule = state_of(request).faults.add(orjson.loads(await request.body()))
-        except (orjson.JSONDecodeError, ValueError) as exc:
-            return _json({"detail": str(exc)}, 400)
-        return _json(rule.to_json(), 201)
-
-    async def clear_faults(request: Request) -> Response:
-        state_of(request).faults.clear()
-        return Response(status_code=204)
-
-    async def healthz(request: Request) -> Response:
-        return _json({"status": "ok"})
+    def find(state: SoapVendorState, message_id: str, _system: str | None) -> dict[str, Any] | None:
+        return state.message(message_id)
 
     app = Starlette(
         routes=[
             Route("/systems/{system}/soap", soap, methods=["POST"]),
-            Route("/_sim/messages", list_messages, methods=["GET"]),
-            Route("/_sim/messages", reset_messages, methods=["DELETE"]),
-            Route("/_sim/messages/{message_id:path}", get_message, methods=["GET"]),
-            Route("/_sim/stats", stats, methods=["GET"]),
-            Route("/_sim/faults", list_faults, methods=["GET"]),
-            Route("/_sim/faults", add_fault, methods=["POST"]),
-            Route("/_sim/faults", clear_faults, methods=["DELETE"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            *control_routes(state_of, find=find),
         ]
     )
     setattr(app.state, STATE_KEY, SoapVendorState())
