@@ -11,12 +11,13 @@
   escape hatch for messages no spec can express; the result must be well-formed, safe XML.
 
 It stores the message with the metadata that must not change between attempts (subject, payload
-schema). ``send`` (in a worker) runs the XTA send sequence with :meth:`XtaClient.send_and_confirm`
-and returns a receipt for a green transport report; the client classifies failures (PermissionDenied
-and RED: permanent; TechnicalProblem, network, 5xx, OPEN/YELLOW: transient).
+schema). ``send`` (in a worker) runs the XTA send sequence and returns a receipt for a green
+transport report; the client classifies failures (PermissionDenied and RED: permanent;
+TechnicalProblem, network, 5xx, OPEN/YELLOW: transient). A retry first asks after the message an
+earlier attempt sent (:mod:`connectors.xoev.xta_pending`) instead of sending a second copy.
 
 The hub's message id cannot be the XTA message id: XTA assigns those (``createMessageId``), and a
-retry after an unconfirmed send must use a fresh one. So the hub id travels
+message that never arrived is sent again under a fresh one. So the hub id travels
 
 * inside the XÖV message (``nachrichtenUUID`` in the ``nachrichtenkopf``): the id by which an XÖV
   reader discards a repeat;
@@ -33,6 +34,7 @@ import importlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -41,10 +43,12 @@ from lxml import etree
 from connectors.xoev.document import XoevDocumentBuilder
 from connectors.xoev.frame import message_frame, with_frame
 from connectors.xoev.xta import XtaClient, XtaContent, XtaMetadata
+from connectors.xoev.xta.errors import UnknownMessageId
 from connectors.xoev.xta.transport import http_client
 from connectors.xoev.xta_destination import XtaDestination
+from connectors.xoev.xta_pending import PendingSends, SentMessage
 from hub.connectors.base import Connector, Destination, OutboundMessage, Receipt, SubmissionData
-from hub.errors import ConfigError
+from hub.errors import ConfigError, PermanentError
 from hub.mapping.xml import XmlMappingSpec
 from hub.xml import XmlError, parse_xml
 
@@ -123,6 +127,7 @@ class XtaConnector(Connector):
         self._builder: Builder | None = None
         self._documents: dict[str, XoevDocumentBuilder] = {}
         self._pool: _ClientPool | None = None
+        self._pending = PendingSends()
 
     @property
     def config(self) -> XtaDestination:
@@ -227,12 +232,42 @@ class XtaConnector(Connector):
 
     def send(self, message: OutboundMessage) -> Receipt:
         metadata = self.metadata(message)
-        content = XtaContent(message.body, message.media_type)
-        files = [XtaContent(a.content, a.media_type, filename=a.file_name) for a in message.attachments]
         with self.pool.client() as client:
-            confirmed = client.send_and_confirm(content, metadata, files)
+            confirmed = self._confirm_earlier(client, message.message_id)
+            if confirmed is None:
+                content = XtaContent(message.body, message.media_type)
+                files = [XtaContent(a.content, a.media_type, filename=a.file_name) for a in message.attachments]
+                stamped = client.prepare(metadata)
+                assert stamped.message_id is not None
+                sent = SentMessage(stamped.message_id, datetime.now(UTC))
+                # Remembered before sending: if the answer is lost, the message may still have arrived.
+                self._pending.remember(message.message_id, sent)
+                client.send_message(content, stamped, files)
+                confirmed = self._confirm(client, message.message_id, sent)
         detail = {key: value for key, value in confirmed.items() if key != "messageId"}
         return Receipt(reference=str(confirmed["messageId"]), status_code=None, detail=detail)
+
+    def _confirm_earlier(self, client: XtaClient, message_id: str) -> dict[str, Any] | None:
+        """The receipt of an earlier attempt's send, if it is confirmed now; None to send (again)."""
+        sent = self._pending.get(message_id)
+        if sent is None:
+            return None
+        try:
+            return self._confirm(client, message_id, sent, resumed=True)
+        except UnknownMessageId:
+            return None  # it never reached the server: send afresh
+
+    def _confirm(
+        self, client: XtaClient, message_id: str, sent: SentMessage, *, resumed: bool = False
+    ) -> dict[str, Any]:
+        """Its transport report: GREEN → the receipt; RED → dead; OPEN/YELLOW/no answer → retried later."""
+        try:
+            confirmed = client.get_transport_report(sent.xta_message_id).confirm(sent.sent_at)
+        except PermanentError:  # RED, or the server does not know it: nothing left to ask after
+            self._pending.forget(message_id)
+            raise
+        self._pending.forget(message_id)
+        return {**confirmed, "confirmedOnRetry": True} if resumed else confirmed
 
     def close(self) -> None:
         with self._lock:

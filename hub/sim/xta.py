@@ -11,7 +11,9 @@ against the same schemas before it leaves, so zeep can always read it.
 Endpoints: ``POST /xta/ManagementPort``, ``/xta/SendXtaPort``, ``/xta/MsgBoxPort``. Control API,
 like the back-office simulator's: ``GET|POST|DELETE /_sim/faults`` with rules
 ``{"operation", "fault": "PermissionDenied"|"TechnicalProblem"|"ParameterNotSupported", "report":
-"RED"|"YELLOW"|"OPEN", "reason", "latencyMs", "count"}``, ``GET|DELETE /_sim/messages``,
+"RED"|"YELLOW"|"OPEN", "reason", "latencyMs", "answerLatencyMs", "count"}`` (an OPEN or YELLOW
+report turns GREEN once it has been read: delivery to the reader was still under way;
+``answerLatencyMs`` holds the answer after the call was carried out), ``GET|DELETE /_sim/messages``,
 ``GET /_sim/messages/{id}``.
 """
 
@@ -43,7 +45,7 @@ from hub.sim.xta_soap import (
     read_request,
     to_bytes,
 )
-from hub.sim.xta_state import FaultName, FaultRule, XtaState
+from hub.sim.xta_state import FaultName, FiredRules, XtaState
 
 STATE_KEY = "xta"
 """Attribute of ``app.state`` holding the :class:`~hub.sim.xta_state.XtaState`."""
@@ -91,10 +93,11 @@ def _operation(request: SoapRequest, port: str) -> Operation:
     return operation
 
 
-async def _injected(state: XtaState, operation: str) -> FaultRule | None:
+async def _injected(state: XtaState, operation: str) -> FiredRules:
     """Apply the rules for this call: wait out their latency, raise an injected fault.
 
-    Returns the rule that sets the transport report status of a message being sent, if any.
+    Returns what fired: the rule that sets the transport report status of a message being sent, if
+    any, and how long to hold the answer once the call is carried out.
     """
     fired = state.take_faults(operation)
     if fired.latency_ms:
@@ -102,7 +105,7 @@ async def _injected(state: XtaState, operation: str) -> FaultRule | None:
     if fired.fault is not None and fired.fault.fault is not None:
         exception = _INJECTED[fired.fault.fault]
         raise SoapFault(fired.fault.reason or exception.name, exception)
-    return fired.report
+    return fired
 
 
 async def _handle(request: Request, schema: XtaSchema, state: XtaState) -> Response:
@@ -119,7 +122,8 @@ async def _handle(request: Request, schema: XtaSchema, state: XtaState) -> Respo
             raise SoapFault("request is not valid against the XTA schemas: " + "; ".join(errors[:5]))
         soap = read_request(root, request.headers.get("content-type"))
         operation = _operation(soap, port)
-        report = await _injected(state, operation.name)
+        fired = await _injected(state, operation.name)
+        report = fired.report
         ctx = Context(
             state=state,
             server_identity=str(request.base_url).rstrip("/"),
@@ -127,6 +131,8 @@ async def _handle(request: Request, schema: XtaSchema, state: XtaState) -> Respo
             report_reason=report.reason if report else None,
         )
         answer = operation.handler(soap, ctx)
+        if fired.answer_latency_ms:
+            await asyncio.sleep(fired.answer_latency_ms / 1000)
     except SoapFault as fault:
         return _fault_response(fault)
     except Exception as exc:  # a bug in the simulator still answers like an XTA server would

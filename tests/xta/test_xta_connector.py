@@ -66,13 +66,13 @@ def xta_settings(xta_url: str, **changes: Any) -> dict[str, Any]:
     }
 
 
-def xta_region(directory: Path, xta_url: str) -> Path:
+def xta_region(directory: Path, xta_url: str, **changes: Any) -> Path:
     """The test region with its destination template turned into an ``xoev-xta`` destination."""
     region = write_region(directory, "http://127.0.0.1:9/unused")
     path = region / "region.yaml"
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     (template,) = document["destinationTemplates"]
-    template.update(connector="xoev-xta", standard="xbau-2.6", settings=xta_settings(xta_url))
+    template.update(connector="xoev-xta", standard="xbau-2.6", settings=xta_settings(xta_url, **changes))
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     return region
 
@@ -194,6 +194,51 @@ def test_technical_problem_is_retried_and_then_delivered(hub: RunningHub, sim: h
     assert outcomes == ["transient", "ok"]
 
     # And the message reached the simulator once (the failed attempt stopped before sendMessage)
+    assert [m["messageId"] for m in simulated_messages(sim)] == [delivery["receipt"]["reference"]]
+
+
+@pytest.mark.parametrize("report", ["OPEN", "YELLOW"])
+def test_an_unconfirmed_send_is_asked_after_on_retry_not_sent_twice(
+    hub: RunningHub, sim: httpx.Client, report: str
+) -> None:
+    # Given an XTA server whose first transport report says the delivery is still under way
+    inject(sim, report=report, reason="Zustellung läuft", count=1)
+
+    # When a submission is made
+    submission_id = submit(hub)
+
+    # Then the retry asks after the message already sent and is delivered on its green report
+    delivery = wait_status(hub, submission_id, "delivered")["deliveries"][0]
+    assert delivery["attempts"] == 2
+    assert delivery["receipt"]["confirmedOnRetry"] is True
+
+    # And the reader's box holds one copy: the one the first attempt sent
+    (stored,) = simulated_messages(sim)
+    assert stored["messageId"] == delivery["receipt"]["reference"]
+    assert stored["report"] == "GREEN"
+
+
+@pytest.fixture
+def impatient_hub(tmp_path: Path, xta_server: ServerThread, sim: httpx.Client) -> Iterator[RunningHub]:
+    """A hub whose XTA calls time out after a second."""
+    region = xta_region(tmp_path / "r", xta_server.url, timeoutSeconds=1)
+    running = start_hub(make_settings(f"sqlite:///{tmp_path / 'hub.db'}", region))
+    yield running
+    stop_hub(running)
+
+
+def test_a_send_whose_answer_was_lost_is_not_sent_twice(impatient_hub: RunningHub, sim: httpx.Client) -> None:
+    # Given an XTA server that takes the message but answers after the hub has given up waiting
+    hub = impatient_hub
+    inject(sim, operation="sendMessage", answerLatencyMs=1500, count=1)
+
+    # When a submission is made
+    submission_id = submit(hub)
+
+    # Then the first attempt times out, the retry finds the message arrived, and it is delivered once
+    delivery = wait_status(hub, submission_id, "delivered")["deliveries"][0]
+    assert delivery["attempts"] == 2
+    assert delivery["receipt"]["confirmedOnRetry"] is True
     assert [m["messageId"] for m in simulated_messages(sim)] == [delivery["receipt"]["reference"]]
 
 

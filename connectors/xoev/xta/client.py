@@ -144,6 +144,13 @@ class XtaClient:
         with xta_errors("sendMessage"):
             self._send.sendMessage(ContentContainer=container, _soapheaders=header)
 
+    def prepare(self, metadata: XtaMetadata) -> XtaMetadata:
+        """The first half of a send: account usable, service offered, a fresh message id stamped in."""
+        self.check_account_active()
+        if self.lookup_service(metadata.reader, metadata.service) is False:
+            raise PermanentError(f"XTA reader {metadata.reader.identifier} does not offer service {metadata.service}")
+        return metadata.with_message_id(self.create_message_id())
+
     def send_and_confirm(
         self,
         message: bytes | XtaContent,
@@ -152,14 +159,11 @@ class XtaClient:
     ) -> dict[str, Any]:
         """The whole XTA send sequence; a receipt dict for a green report, else an error.
 
-        A message that was sent but is not yet green raises TransientError naming its id; a
-        retry of the delivery sends it again under a new id (the XÖV message inside keeps its
-        own ``nachrichtenUUID``, by which the reader discards a repeat).
+        A message that was sent but is not yet green raises TransientError naming its id. Callers
+        that retry should ask after that id first (``get_transport_report``) instead of sending
+        again, as the ``xoev-xta`` connector does.
         """
-        self.check_account_active()
-        if self.lookup_service(metadata.reader, metadata.service) is False:
-            raise PermanentError(f"XTA reader {metadata.reader.identifier} does not offer service {metadata.service}")
-        stamped = metadata.with_message_id(self.create_message_id())
+        stamped = self.prepare(metadata)
         sent_at = datetime.now(UTC)
         self.send_message(message, stamped, attachments)
         assert stamped.message_id is not None

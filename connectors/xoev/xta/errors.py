@@ -50,6 +50,14 @@ def fault_exception(fault: Fault) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
+class UnknownMessageId(PermanentError):
+    """The XTA server does not know the message id asked about (``InvalidMessageIDException``, 9070).
+
+    Permanent for the call; for a sender asking after a message it may have sent, it means the
+    message never arrived and can be sent afresh.
+    """
+
+
 def classify_fault(fault: Fault, operation: str) -> DeliveryError:
     """By the XTA exception if there is one, else by whose fault SOAP says it is."""
     exception, code, name = fault_exception(fault)
@@ -57,6 +65,8 @@ def classify_fault(fault: Fault, operation: str) -> DeliveryError:
     label = f"{exception} {code}" if exception else f"SOAP fault {fault.code}"
     message = f"XTA {operation} refused: {label}: {reason}"
     excerpt = etree.tostring(fault.detail, encoding="unicode")[:_EXCERPT_CHARS] if fault.detail is not None else None
+    if exception == "InvalidMessageIDException":
+        return UnknownMessageId(message, response_excerpt=excerpt)
     if exception in TRANSIENT_EXCEPTIONS:
         return TransientError(message, response_excerpt=excerpt)
     if exception in PERMANENT_EXCEPTIONS:
