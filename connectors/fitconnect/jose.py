@@ -31,18 +31,23 @@ def encrypt(payload: bytes, key: RSAKey, content_type: str) -> str:
 
 
 class InvalidToken(Exception):
-    """A Security Event Token whose signature, key or form is wrong: evidence of tampering."""
+    """A signed token (SET, route signature) whose signature, key or form is wrong: evidence of tampering."""
 
 
 def verify_set(token: str, jwks: Mapping[str, Any]) -> dict[str, Any]:
     """The claims of a PS512-signed SET whose ``kid`` is in ``jwks``; :class:`InvalidToken` otherwise."""
+    return verify_signed(token, jwks, "secevent+jwt")
+
+
+def verify_signed(token: str, jwks: Mapping[str, Any], typ: str) -> dict[str, Any]:
+    """The claims of a PS512-signed JWT of type ``typ`` whose ``kid`` is in ``jwks`` (SETs, route signatures)."""
     try:
         keys = KeySet.import_key_set({"keys": [_verification_key(k) for k in jwks.get("keys", [])]})
         obj = jws.deserialize_compact(token, keys, algorithms=[SET_ALG])
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise InvalidToken(f"{type(exc).__name__}: {exc}") from exc
-    if obj.protected.get("typ") != "secevent+jwt":
-        raise InvalidToken(f"typ {obj.protected.get('typ')!r} is not secevent+jwt")
+    if str(obj.protected.get("typ", "")).lower() != typ:
+        raise InvalidToken(f"typ {obj.protected.get('typ')!r} is not {typ}")
     try:
         claims = orjson.loads(obj.payload)
     except orjson.JSONDecodeError as exc:

@@ -1,4 +1,5 @@
-"""One FIT-Connect send: route, check the destination and its key, announce, upload, submit.
+"""One FIT-Connect send: route (its signature checked), check the destination and its key, announce,
+upload, submit.
 
 :class:`Parcel` is what the hub stored at intake (the exact data bytes, attachment ids chosen
 then, the service's LeiKa key and the area's ARS); :meth:`FitConnectSender.send` turns it into
@@ -19,6 +20,7 @@ from cryptography import x509
 from connectors.fitconnect.jose import encrypt
 from connectors.fitconnect.keys import checked_encryption_key
 from connectors.fitconnect.metadata import AnnouncedAttachment, metadata_document, metadata_problems
+from connectors.fitconnect.route_signature import check_route_signature
 from connectors.fitconnect.routing import RouteLookup
 from connectors.fitconnect.submission_api import SubmissionApi
 from hub.errors import PermanentError, TransientError
@@ -69,6 +71,13 @@ class FitConnectSender:
 
     def send(self, parcel: Parcel) -> Submitted:
         routed = self.routes.destination(parcel.leika_key, parcel.ars)
+        check_route_signature(
+            routed.signature,
+            self.api.platform_jwks(),
+            destination_id=routed.destination_id,
+            leika_key=parcel.leika_key,
+            ars=parcel.ars,
+        )
         info = self.api.destination(routed.destination_id)
         if info.status != "active":
             raise TransientError(f"FIT-Connect destination {info.destination_id} is {info.status}, not active")

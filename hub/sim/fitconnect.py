@@ -15,7 +15,8 @@ Served as a real HTTP server (``ServerThread``). Paths::
 Control (``/_sim``): ``GET /_sim/submissions`` (decrypted content, base64), ``PUT /_sim/decision``
 (``{"outcome": "accept"|"reject"|"none", "problems": [...]}``), ``PUT /_sim/callback``
 (``{"url", "secret"}``: NEW_EVENTS callbacks, HMAC-SHA512 signed), ``POST /_sim/forge``
-(``{"caseId", "submissionId", "event"}``: append a SET signed with a foreign key), and
+(``{"caseId", "submissionId", "event"}``: append a SET signed with a foreign key), ``PUT /_sim/routes``
+(``{"forgeSignatures": true}``: routes signed with a foreign key), and
 ``/_sim/faults`` (the shared fault rules; ``system`` is ``token``, ``routing`` or ``submission``;
 e.g. ``{"mode": "status", "status": 429, "retryAfter": 1}`` or ``{"mode": "timeout"}`` that never answers).
 """
@@ -56,6 +57,7 @@ class FitConnectSimulator:
         self.state = FitConnectState(schemas, clients)
         self.faults = FaultBook()
         self.callback: tuple[str, str] | None = None
+        self.forge_route_signatures = False
         self.app = Starlette(
             routes=[
                 Route("/token", self.token, methods=["POST"]),
@@ -71,6 +73,7 @@ class FitConnectSimulator:
                 Route("/_sim/decision", self.sim_decision, methods=["PUT"]),
                 Route("/_sim/callback", self.sim_callback, methods=["PUT"]),
                 Route("/_sim/forge", self.sim_forge, methods=["POST"]),
+                Route("/_sim/routes", self.sim_routes, methods=["PUT"]),
                 Route("/_sim/faults", self.sim_faults, methods=["GET", "POST", "DELETE"]),
             ]
         )
@@ -129,6 +132,10 @@ class FitConnectSimulator:
             "destinationId": destination_id,
             "jti": str(uuid.uuid4()),
         }
+        if self.forge_route_signatures:  # what a man in the middle of the routing lookup could offer
+            header = {"alg": "PS512", "typ": "jwt", "kid": self.state.signing.kid}
+            forger = SigningKey.create()
+            return jws.serialize_compact(header, orjson.dumps(claims), forger.private, algorithms=["PS512"])
         return self.state.sign(claims, typ="jwt")
 
     # -- Submission API ----------------------------------------------------------------------
@@ -270,6 +277,12 @@ class FitConnectSimulator:
     async def sim_callback(self, request: Request) -> Response:
         body = orjson.loads(await request.body())
         self.callback = (str(body["url"]), str(body["secret"])) if body.get("url") else None
+        return Response(status_code=204)
+
+    async def sim_routes(self, request: Request) -> Response:
+        """``{"forgeSignatures": true}``: answer routes whose destinationSignature another key made."""
+        body = orjson.loads(await request.body())
+        self.forge_route_signatures = bool(body.get("forgeSignatures"))
         return Response(status_code=204)
 
     async def sim_forge(self, request: Request) -> Response:

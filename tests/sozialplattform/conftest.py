@@ -42,10 +42,12 @@ def fc(fitconnect: RunningFitConnect) -> Iterator[httpx.Client]:
         client.delete("/_sim/faults")
         client.put("/_sim/decision", json={"outcome": "accept"})
         client.put("/_sim/callback", json={})
+        client.put("/_sim/routes", json={"forgeSignatures": False})
         yield client
         client.delete("/_sim/faults")
         client.put("/_sim/decision", json={"outcome": "accept"})
         client.put("/_sim/callback", json={})
+        client.put("/_sim/routes", json={"forgeSignatures": False})
 
 
 @pytest.fixture

@@ -234,3 +234,24 @@ def test_a_busy_platform_is_retried_honouring_retry_after(hub: RunningHub, fc: h
         what="the acceptance after the faults",
     )
     assert done["attempts"] == 3
+
+
+def test_a_route_whose_signature_is_forged_is_refused_and_logged_as_an_attack(
+    hub: RunningHub, fc: httpx.Client
+) -> None:
+    # Given a Routing API whose answers carry a destinationSignature made with a foreign key
+    fc.put("/_sim/routes", json={"forgeSignatures": True}).raise_for_status()
+    before = len(fc.get("/_sim/submissions").json())
+
+    # When an application is sent
+    with capture_logs() as logs:
+        submission_id = _submit(hub, _sample())
+        dead = wait_for(lambda: (d := _delivery(hub, submission_id))["state"] == "dead" and d, what="the refusal")
+
+    # Then nothing was submitted, the delivery is dead naming the route, and the forgery is logged
+    assert "route to" in dead["lastError"]
+    assert "signature does not verify" in dead["lastError"]
+    assert len(fc.get("/_sim/submissions").json()) == before
+    attack = next(e for e in logs if e.get("kind") == "fitconnect-route-signature-invalid")
+    assert attack["event"] == "security_event"
+    assert attack["log_level"] == "error"
