@@ -157,6 +157,11 @@ def test_personal_data_is_masked_unless_the_role_allows_it_and_viewers_cannot_ac
         assert personal not in masked, personal
         assert personal in clear, personal
 
+    # And both see the delivery's validation report (a JSON message: checked by its spec at intake)
+    for page_text in (masked, clear):
+        assert 'data-testid="validation"' in page_text
+        assert "mapped by the fachverfahren-json spec at intake" in page_text
+
     # And a viewer's action is refused even with a valid CSRF token
     refused = viewer.post(f"/console/destinations/{DESTINATION}/pause", data={"csrf_token": csrf_of(viewer)})
     assert refused.status_code == 403

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from starlette.responses import Response
 from hub.domain.masking import mask_json, mask_xml
 from hub.ops.console.charts import HEIGHT, WIDTH, polyline
 from hub.ops.console.session import LOGIN_COOKIE, ConsoleSession, hub_of, new_login_token, set_cookie
+from hub.service.validation_report import validation_report
 from hub.store.operator_views import ERROR_KINDS, OperatorViews
 from hub.store.operators import OperatorAccount
 from hub.store.types import utcnow
@@ -149,6 +152,22 @@ async def trace(request: Request, session: ConsoleSession, submission_id: str) -
     messages = await run_in_threadpool(_views(request).mapped_messages, submission_id)
     clear = session.operator.sees_personal_data
     shown = {m.delivery_id: _render_message(m.media_type, m.payload, clear) for m in messages}
+    destination_of = {d.id: d.destination_id for d in view.deliveries}
+    reports = {
+        m.delivery_id: await run_in_threadpool(
+            validation_report,
+            hub.region,
+            hub.mappings,
+            hub.connectors.context.schemas,
+            destination_id=destination_of.get(m.delivery_id, ""),
+            service=view.service,
+            media_type=m.media_type,
+            payload=m.payload,
+        )
+        for m in messages
+    }
+    if not clear:  # a schema error may quote the offending value, which may be personal data
+        reports = {k: replace(r, problems=tuple(mask_quoted_values(p) for p in r.problems)) for k, r in reports.items()}
     attempts: dict[str, list[dict[str, Any]]] = {}
     for e in events:
         if e.kind == "attempt" and e.delivery_id:
@@ -161,8 +180,17 @@ async def trace(request: Request, session: ConsoleSession, submission_id: str) -
         events=events,
         attempts=attempts,
         messages=shown,
+        reports=reports,
         masked=not clear,
     )
+
+
+_QUOTED_VALUE = re.compile(r"(The value |value )'[^']*'|'[^']*'(?= is not (a )?valid)")
+
+
+def mask_quoted_values(problem: str) -> str:
+    """A validator's message without the value it quotes (``The value '…'``), kept for admins only."""
+    return _QUOTED_VALUE.sub(lambda m: (m.group(1) or "") + "'…'", problem)
 
 
 def _render_message(media_type: str, payload: bytes, clear: bool) -> str:
