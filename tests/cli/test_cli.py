@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +21,7 @@ from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.cli import HubCli, describe, hub_env, table_rows
 from tests.support.envelopes import sample
 from tests.support.region import GLADBECK
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_status
 
 COMMANDS = (
     "serve",
@@ -63,16 +62,6 @@ def submit(hub: RunningHub) -> str:
     answer = hub.api.post("/v1/submissions", json=sample())
     assert answer.status_code == 202, answer.text
     return str(answer.json()["id"])
-
-
-def wait_status(hub: RunningHub, submission_id: str, wanted: str) -> dict[str, Any]:
-    def check() -> dict[str, Any] | None:
-        status: dict[str, Any] = hub.api.get(f"/v1/submissions/{submission_id}").json()
-        return status if status["status"] == wanted else None
-
-    found = wait_for(check, timeout=20, what=f"submission {submission_id} {wanted}")
-    assert found is not None
-    return found
 
 
 def refuse_next_call(sim: httpx.Client) -> None:

@@ -10,25 +10,12 @@ from sqlalchemy import select
 from hub.store.tables import delivery as delivery_table
 from tests.conftest import RunningHub
 from tests.support.envelopes import sample
-from tests.support.waiting import wait_for
 
 
 def submit(hub: RunningHub, envelope: dict[str, Any] | None = None) -> str:
     answer = hub.api.post("/v1/submissions", json=envelope or sample())
     assert answer.status_code == 202, answer.text
     return str(answer.json()["id"])
-
-
-def wait_status(hub: RunningHub, submission_id: str, wanted: str) -> dict[str, Any]:
-    def status() -> dict[str, Any] | None:
-        answer = hub.api.get(f"/v1/submissions/{submission_id}")
-        assert answer.status_code == 200, answer.text
-        body: dict[str, Any] = answer.json()
-        return body if body["status"] == wanted else None
-
-    found = wait_for(status, timeout=15, what=f"submission status {wanted}")
-    assert found is not None
-    return found
 
 
 def outcomes(hub: RunningHub, submission_id: str) -> list[str]:

@@ -17,7 +17,8 @@ from hub.errors import PermanentError, TransientError
 from hub.sim.server import ServerThread
 from hub.sim.soap_vendor import NS
 from tests.soap.conftest import SoapHub
-from tests.soap.soap_support import submit, wait_status
+from tests.soap.soap_support import submit
+from tests.support.waiting import wait_status
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"

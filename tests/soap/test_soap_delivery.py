@@ -11,10 +11,11 @@ from lxml import etree
 
 from hub.sim.soap_vendor import DEFAULT_WSDL, NS, SOAP_ACTION, load_validator
 from tests.soap.conftest import SoapHub
-from tests.soap.soap_support import inject, outcomes, received, stored_payload, submit, wait_status
+from tests.soap.soap_support import inject, outcomes, received, stored_payload, submit
 from tests.support.envelopes import sample
 from tests.support.region import GLADBECK
 from tests.support.rows import row_counts
+from tests.support.waiting import wait_status
 
 DESTINATION = "gladbeck-fachverfahren"
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -20,7 +20,7 @@ from hub.sim.server import ServerThread
 from hub.xml import parse_xml
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import attachment
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_status
 from tests.xdomea.xdomea_support import X, dms_settings, sample, sha256, write_dms_region
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
@@ -42,16 +42,6 @@ def application() -> dict[str, Any]:
     photo["mediaType"] = "image/jpeg"
     envelope["attachments"] = [attachment(PDF, "vollmacht.pdf"), photo]
     return envelope
-
-
-def wait_status(hub: RunningHub, submission_id: str, wanted: str) -> dict[str, Any]:
-    def status() -> dict[str, Any] | None:
-        body: dict[str, Any] = hub.api.get(f"/v1/submissions/{submission_id}").json()
-        return body if body["status"] == wanted else None
-
-    found = wait_for(status, timeout=15, what=f"submission status {wanted}")
-    assert found is not None
-    return found
 
 
 def filed(dms: httpx.Client) -> list[dict[str, Any]]:

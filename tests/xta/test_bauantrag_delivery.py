@@ -29,7 +29,7 @@ from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import attachment
 from tests.support.region import GLADBECK
 from tests.support.rows import row_counts
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_status
 
 SAMPLE = PROJECT_ROOT / "config" / "emscher-lippe" / "samples" / "bauantrag.json"
 XBAU = "http://www.xleitstelle.de/xbau/2/6"
@@ -68,18 +68,6 @@ def hub(
 @pytest.fixture(scope="module")
 def catalog() -> SchemaCatalog:
     return SchemaCatalog.from_env()
-
-
-def wait_status(hub: RunningHub, submission_id: str, wanted: str) -> dict[str, Any]:
-    def status() -> dict[str, Any] | None:
-        answer = hub.api.get(f"/v1/submissions/{submission_id}")
-        assert answer.status_code == 200, answer.text
-        body: dict[str, Any] = answer.json()
-        return body if body["status"] == wanted else None
-
-    found = wait_for(status, timeout=15, what=f"submission status {wanted}")
-    assert found is not None
-    return found
 
 
 def stored_messages(sim: httpx.Client) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from hub.sim.xta import port_url
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import attachment, sample
 from tests.support.region import GLADBECK, write_region
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_status
 from tests.support.xta_builder import NS, build_antrag
 from tests.xta.xta_support import XTA_DIR
 
@@ -92,18 +92,6 @@ def submit(hub: RunningHub) -> str:
     answer = hub.api.post("/v1/submissions", json=sample())
     assert answer.status_code == 202, answer.text
     return str(answer.json()["id"])
-
-
-def wait_status(hub: RunningHub, submission_id: str, wanted: str) -> dict[str, Any]:
-    def status() -> dict[str, Any] | None:
-        answer = hub.api.get(f"/v1/submissions/{submission_id}")
-        assert answer.status_code == 200, answer.text
-        body: dict[str, Any] = answer.json()
-        return body if body["status"] == wanted else None
-
-    found = wait_for(status, timeout=10, what=f"submission status {wanted}")
-    assert found is not None
-    return found
 
 
 def simulated_messages(sim: httpx.Client) -> list[dict[str, Any]]:
