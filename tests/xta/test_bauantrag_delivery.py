@@ -179,3 +179,19 @@ def test_an_application_the_xbau_schema_refuses_is_a_422_naming_the_field(hub: R
     assert all(e["rule"] == "xsd:xbau-2.6" and "/familienname/" in e["location"] for e in errors), errors
     assert row_counts(hub) == before
     assert stored_messages(sim) == []
+
+
+def test_an_open_report_is_confirmed_on_retry_without_a_second_copy(hub: RunningHub, sim: httpx.Client) -> None:
+    # Given a Bauportal XTA server whose first transport report says delivery is still under way
+    sim.post("/_sim/faults", json={"report": "OPEN", "reason": "Zustellung läuft", "count": 1}).raise_for_status()
+
+    # When a Bauantrag is posted
+    answer = hub.api.post("/v1/submissions", json=bauantrag())
+    assert answer.status_code == 202, answer.text
+
+    # Then the retry asks after the message already sent (the bauportal-nrw connector kept it in mind)
+    (delivery,) = wait_status(hub, answer.json()["id"], "delivered")["deliveries"]
+    assert delivery["attempts"] == 2
+    assert delivery["receipt"]["confirmedOnRetry"] is True
+    (stored,) = stored_messages(sim)
+    assert stored["messageId"] == delivery["receipt"]["reference"]
