@@ -25,6 +25,20 @@ GRACEFUL_SHUTDOWN_SECONDS = 1
 """In-flight requests get this long at stop() before they are cancelled (e.g. a 60 s timeout)."""
 
 
+def listening_socket(host: str, port: int, *, backlog: int) -> socket.socket:
+    """A TCP socket bound and listening on ``host:port`` (port 0: a free one, known at once)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def _loop_name() -> str:
     return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
 
@@ -113,16 +127,7 @@ class ServerThread:
         self._server = self._thread = None
 
     def _bind(self) -> socket.socket:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self._requested_port))
-            sock.listen(2048)
-        except OSError:
-            sock.close()
-            raise
-        return sock
+        return listening_socket(self.host, self._requested_port, backlog=2048)
 
     def _run(self, server: uvicorn.Server, sock: socket.socket) -> None:
         # uvicorn exits via SystemExit on startup failure; keep it (and anything else) in

@@ -39,6 +39,8 @@ from typing import Any
 import asyncssh
 import orjson
 
+from hub.sim.server import listening_socket
+
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT = 10.0
@@ -229,16 +231,7 @@ class SftpSimulator:
     # -- on the server's loop ----------------------------------------------------------------
 
     def _bind(self) -> socket.socket:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host, self._requested_port))
-            sock.listen(128)
-        except OSError:
-            sock.close()
-            raise
-        return sock
+        return listening_socket(self.host, self._requested_port, backlog=128)
 
     async def _listen(self, sock: socket.socket) -> None:
         self._acceptor = await asyncssh.listen(

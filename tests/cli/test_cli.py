@@ -7,18 +7,15 @@ replayed from the terminal while a hub keeps running, and that hub's sweeper del
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import inspect
 
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.tables import metadata
-from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
-from tests.support.cli import HubCli, describe, hub_env, table_rows
+from tests.conftest import RunningHub
+from tests.support.cli import HubCli, describe, table_rows
 from tests.support.envelopes import sample
 from tests.support.region import GLADBECK
 from tests.support.waiting import wait_status
@@ -38,24 +35,6 @@ COMMANDS = (
     "search",
 )
 DESTINATION = "gladbeck-fachverfahren"
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'hub.db'}"
-
-
-@pytest.fixture
-def cli(sqlite_url: str, region_dir: Path) -> HubCli:
-    return HubCli(hub_env(sqlite_url, region_dir))
-
-
-@pytest.fixture
-def running(sqlite_url: str, region_dir: Path, sim: httpx.Client) -> Iterator[RunningHub]:
-    """A hub (API, worker and sweeper) in this process, on the same SQLite file as the CLI."""
-    hub = start_hub(make_settings(sqlite_url, region_dir))
-    yield hub
-    stop_hub(hub)
 
 
 def submit(hub: RunningHub) -> str:

@@ -8,36 +8,16 @@ from __future__ import annotations
 
 import getpass
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.cli.test_cli import DESTINATION, refuse_next_call, submit, wait_status
-from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
-from tests.support.cli import HubCli, describe, hub_env, table_rows
+from tests.conftest import RunningHub
+from tests.support.cli import HubCli, describe, table_rows
 from tests.support.envelopes import sample
 from tests.support.region import GLADBECK, HERTEN
 
 ACTOR = f"cli:{getpass.getuser()}"
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'hub.db'}"
-
-
-@pytest.fixture
-def cli(sqlite_url: str, region_dir: Path) -> HubCli:
-    return HubCli(hub_env(sqlite_url, region_dir))
-
-
-@pytest.fixture
-def running(sqlite_url: str, region_dir: Path, sim: httpx.Client) -> Iterator[RunningHub]:
-    hub = start_hub(make_settings(sqlite_url, region_dir))
-    yield hub
-    stop_hub(hub)
 
 
 def audit_actions(running: RunningHub) -> list[tuple[str, str, str | None]]:

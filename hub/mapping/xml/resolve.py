@@ -89,7 +89,9 @@ def to_text(value: Any) -> str | None:
     return None
 
 
-class _Resolver:
+class SpecReader:
+    """What turning a spec into a plan always needs: its problems, and its prefixes resolved."""
+
     def __init__(self, spec: XmlMappingSpec) -> None:
         self.spec = spec
         self.problems: list[SpecProblem] = []
@@ -107,6 +109,8 @@ class _Resolver:
             return None
         return f"{{{uri}}}{step.local}"
 
+
+class _Resolver(SpecReader):
     def name(self, clark: str) -> str:
         if not clark.startswith("{"):
             return clark

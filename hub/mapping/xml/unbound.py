@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.mapping.spec import FieldRule
-from hub.mapping.xml.resolve import BoundXmlSpec, Leaf, PlanNode, SpecProblem
+from hub.mapping.xml.resolve import BoundXmlSpec, Leaf, PlanNode, SpecProblem, SpecReader
 from hub.mapping.xml.spec import SPEC_ORDER, Step, XmlMappingSpec, parse_target
 from hub.schemas import SchemaCatalog, SchemaNotInstalled
 
@@ -55,24 +55,7 @@ def missing_schema(spec: XmlMappingSpec, catalog: SchemaCatalog) -> str | None:
     return None
 
 
-class _Planner:
-    def __init__(self, spec: XmlMappingSpec) -> None:
-        self.spec = spec
-        self.problems: list[SpecProblem] = []
-        self.prefix_of = {uri: prefix for prefix, uri in spec.namespaces.items()}
-
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(SpecProblem(self.spec.path, line, message))
-
-    def clark(self, step: Step, line: int) -> str | None:
-        if step.prefix is None:
-            return step.local
-        uri = self.spec.namespaces.get(step.prefix)
-        if uri is None:
-            self.problem(line, f"prefix {step.prefix!r} is not declared in 'namespaces'")
-            return None
-        return f"{{{uri}}}{step.local}"
-
+class _Planner(SpecReader):
     def child(self, parent: PlanNode, qname: str, step: Step, rule: FieldRule, repeat: FieldRule | None) -> PlanNode:
         node = PlanNode(
             UndeclaredElement(qname),
