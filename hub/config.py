@@ -38,11 +38,34 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=25 * 1024 * 1024, description="Largest accepted request body.")
     worker_threads: int = Field(default=8, description="Delivery threads per worker process.")
+    worker_stop_seconds: float = Field(
+        default=30.0,
+        description="How long a stopping worker process may take to finish its in-flight attempts; what is "
+        "still running then is abandoned (its lease expires and the sweeper sends it again).",
+    )
+    worker_ready_file: Path | None = Field(
+        default=None,
+        description="'hub worker' writes its ready worker pids here (JSON) and removes the file when it stops.",
+    )
     db_pool_size: int | None = Field(
         default=None,
         description="Database connections per process (default: 40 for the API, whose thread pool has 40 "
         "threads, plus the worker threads; threads + 4 for a worker). Keep it at least that: connections "
         "opened beyond the pool are closed after each use, and PostgreSQL forks a backend for each new one.",
+    )
+    lease_seconds: float = Field(
+        default=10.0,
+        description="A delivery's lease while a worker sends it, renewed every third of it: a killed worker's "
+        "deliveries are taken up again this long (plus a sweep) after it died.",
+    )
+    limits_url: str = Field(
+        default="",
+        description="Where the per-destination limits (concurrency, rate, circuit) shared by all worker processes "
+        "and nodes live: redis://... (default: HUB_BROKER_URL when it is Redis) or local:// (in one process).",
+    )
+    destination_thread_share: float = Field(
+        default=0.5,
+        description="The largest share of a worker process's delivery threads one destination may hold.",
     )
     sweep_interval_seconds: float = Field(
         default=1.0,

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from hub import __version__
 from hub.api.auth import Authenticator
 from hub.api.backlog_metrics import BacklogCollector
+from hub.api.database_errors import handle_database_error
 from hub.api.middleware import CorrelationMiddleware
 from hub.api.problems import (
     Problem,
@@ -28,6 +30,7 @@ from hub.api.problems import (
 )
 from hub.api.routes import fitconnect, operator, submissions, system
 from hub.bootstrap import HubContext
+from hub.log_errors import describe
 from hub.ops.console import mount_console
 from hub.service.intake import Intake
 
@@ -58,14 +61,13 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     )
     app.state.hub = hub
     app.state.metrics = CollectorRegistry()
-    app.state.metrics.register(
-        BacklogCollector(hub.db, list(hub.region.destinations), hub.destination_states, hub.guards)
-    )
+    app.state.metrics.register(BacklogCollector(hub.db, list(hub.region.destinations), hub.destination_states))
     app.state.intake = Intake(hub)
     app.state.auth = Authenticator(hub.clients)
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
+    app.add_exception_handler(SQLAlchemyError, handle_database_error)
     app.include_router(submissions.router)
     app.include_router(operator.router)
     app.include_router(system.router)
@@ -75,7 +77,9 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
 
     async def internal_error(request: Request, exc: Exception) -> Response:
-        log.error("request_failed", path=request.url.path, error=f"{type(exc).__name__}: {exc}")
+        # describe(): a database error's text quotes the values it failed on (uvicorn logs the
+        # traceback after this, through the same redacting formatter).
+        log.error("request_failed", path=request.url.path, error=describe(exc))
         return problem_response(Problem("internal-error"), request)
 
     app.add_exception_handler(Exception, internal_error)

@@ -21,7 +21,6 @@ from collections.abc import Iterator, Sequence
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from hub.delivery.limits import DestinationGuards
 from hub.domain.circuit import CircuitState
 from hub.store.backlog import DestinationBacklog, read_backlog
 from hub.store.db import Database
@@ -40,14 +39,12 @@ class BacklogCollector(Collector):
         db: Database,
         destinations: Sequence[str],
         states: DestinationStateStore,
-        guards: DestinationGuards,
         *,
         cache_seconds: float = CACHE_SECONDS,
     ) -> None:
         self.db = db
         self.destinations = sorted(destinations)
         self.states = states
-        self.guards = guards
         self.cache_seconds = cache_seconds
         self._lock = threading.Lock()
         self._cached: tuple[float, _Snapshot] | None = None
@@ -78,7 +75,6 @@ class BacklogCollector(Collector):
             "hub_circuit_state", "Circuit breaker: 0 closed, 1 half-open, 2 open", labels=["destination"]
         )
         now = utcnow()
-        breakers = self.guards.breakers()
         for name in names:
             b = backlogs.get(name, DestinationBacklog())
             for state, count in sorted(b.counts.items()):
@@ -89,6 +85,6 @@ class BacklogCollector(Collector):
             dead.add_metric([name], b.dead)
             control = controls.get(name)
             paused.add_metric([name], 1 if control and control.paused else 0)
-            state = breakers[name].state.value if name in breakers else (control.circuit_state if control else "closed")
+            state = control.circuit_state if control else "closed"
             circuit.add_metric([name], CIRCUIT_VALUES.get(state, 0))
         yield from (by_state, backlog, oldest, dead, paused, circuit)

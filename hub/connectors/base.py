@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from hub.connectors.deadline import DEFAULT_ATTEMPT_SECONDS, DEFAULT_MAX_ANSWER_BYTES
 from hub.domain.message import OutboundMessage, Receipt
 from hub.domain.outcome import Outcome
 from hub.domain.retry import RetryPolicy
@@ -25,6 +26,15 @@ class CircuitSettings:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """Requests per second a receiver takes, across every worker of the deployment, and the burst
+    it tolerates after a quiet spell (a token bucket)."""
+
+    per_second: float
+    burst: int = 1
+
+
+@dataclass(frozen=True)
 class Destination:
     """One configured receiver: a connector kind plus its settings and policies."""
 
@@ -37,15 +47,23 @@ class Destination:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     concurrency: int = 8
     circuit: CircuitSettings = field(default_factory=CircuitSettings)
+    rate_limit: RateLimit | None = None
 
     @property
     def timeout_seconds(self) -> float:
+        """The bound on each single network operation (connect, one read, one write)."""
         return float(self.settings.get("timeoutSeconds", 10.0))
 
-    def lease_seconds(self, requests_per_send: int = 1) -> float:
-        """How long a worker may hold a delivery before another may take it over."""
-        default = self.timeout_seconds * (requests_per_send + 1) + 10
-        return float(self.settings.get("leaseSeconds", default))
+    @property
+    def attempt_deadline_seconds(self) -> float:
+        """The bound on one whole attempt: every request ``send`` makes and every answer in full
+        (see :mod:`hub.connectors.deadline`)."""
+        return float(self.settings.get("attemptDeadlineSeconds", DEFAULT_ATTEMPT_SECONDS))
+
+    @property
+    def max_answer_bytes(self) -> int:
+        """The largest answer the hub reads from this receiver (a larger one fails the attempt)."""
+        return int(self.settings.get("maxAnswerBytes", DEFAULT_MAX_ANSWER_BYTES))
 
     def setting(self, name: str) -> Any:
         try:
@@ -139,6 +157,7 @@ __all__ = [
     "Destination",
     "OutboundMessage",
     "Outcome",
+    "RateLimit",
     "Receipt",
     "SubmissionData",
 ]

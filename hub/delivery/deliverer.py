@@ -1,15 +1,19 @@
-"""The body of the ``deliver`` actor: guard, lease, send, settle, nudge what follows.
+"""The body of the ``deliver`` actor: admit, lease, send under a deadline, settle, nudge what follows.
 
 A broker message carries up to a few (delivery, destination) pairs: the dispatcher puts nudges
-that queued up together into one message. Each destination's share passes its circuit breaker
-and takes one of its concurrency slots (or waits, deferred, without holding a thread); then all
-are leased in one statement, sent one after the other, and settled together. A transient failure
-ends that destination's share early, so a failing receiver costs one timeout per batch, not one
-per delivery.
+that queued up together into one message. Each destination's share is admitted by its limits
+(:mod:`hub.delivery.limits`: thread share, circuit, concurrency slot, rate) or waits, deferred in
+the database, without holding a thread; then all are leased in one statement, sent one after the
+other, each within its destination's attempt deadline (:mod:`hub.connectors.deadline`), and
+settled together. The lease keeper renews the leases and slots while this runs. A transient
+failure ends that destination's share early, so a failing receiver costs one attempt per batch.
 
-At-least-once: a worker that dies after sending but before settling leaves an expired lease; the
-sweeper re-enqueues it and the next worker sends the same message (same message id) again, which
-the receiver discards as a repeat.
+Whatever happens on the way (an exception from the database included), the ``finally`` gives the
+limits back: the slot, and the half-open probe if no verdict came.
+
+At-least-once: a worker that dies after sending but before settling stops renewing its lease;
+the sweeper records the attempt as abandoned and the next worker sends the same message (same
+message id) again, which the receiver discards as a repeat.
 """
 
 from __future__ import annotations
@@ -19,19 +23,21 @@ import random
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 
 from hub.connectors.base import Connector, Destination, OutboundMessage
+from hub.connectors.deadline import attempt_deadline
 from hub.connectors.pool import ConnectorPool
 from hub.delivery.controls import DestinationControls
 from hub.delivery.destinations import DestinationResolver
 from hub.delivery.dispatcher import Dispatcher
-from hub.delivery.limits import DestinationGuards
+from hub.delivery.lease_keeper import Held, LeaseKeeper
+from hub.delivery.limits import Admission, CircuitChange, DestinationLimits
 from hub.delivery.metrics import observe_attempt
-from hub.domain.circuit import CircuitBreaker, CircuitState
 from hub.errors import ConfigError, PermanentError, TransientError
 from hub.logging import CORRELATION_HEADER
 from hub.store.deliveries import DeliveryStore
@@ -40,20 +46,23 @@ from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
 
-BUSY_DEFER_SECONDS = 0.25
 CONFIG_DEFER_SECONDS = 60.0
 # A paused destination's deliveries wait this long between looks; a resume makes them due at once.
 PAUSED_DEFER_SECONDS = 30.0
+DEFAULT_LEASE_SECONDS = 10.0
+ERROR_RETRY_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Group:
-    """The deliveries of one destination within a batch, admitted by its breaker and a slot."""
+    """The deliveries of one destination within a batch, admitted by its limits."""
 
     destination: Destination
-    breaker: CircuitBreaker
-    slot: threading.BoundedSemaphore
+    connector: Connector
+    admission: Admission
     ids: list[str]
+    ups: int = 0
+    down: bool = False
 
 
 class Deliverer:
@@ -62,16 +71,20 @@ class Deliverer:
         deliveries: DeliveryStore,
         destinations: DestinationResolver,
         connectors: ConnectorPool,
-        guards: DestinationGuards,
+        limits: DestinationLimits,
         dispatcher: Dispatcher,
         controls: DestinationControls | None = None,
+        *,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.deliveries = deliveries
         self.controls = controls
         self.destinations = destinations
         self.connectors = connectors
-        self.guards = guards
+        self.limits = limits
         self.dispatcher = dispatcher
+        self.lease_seconds = lease_seconds
+        self.keeper = LeaseKeeper(deliveries, limits, lease_seconds=lease_seconds)
         self._owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
 
     def owner(self) -> str:
@@ -79,30 +92,38 @@ class Deliverer:
 
     def __call__(self, pairs: list[list[str]]) -> None:
         """Deliver a batch of (delivery id, destination id) pairs from one broker message."""
-        groups: dict[str, list[str]] = {}
+        by_destination: dict[str, list[str]] = {}
         for delivery_id, destination_id in pairs:
-            groups.setdefault(destination_id, []).append(delivery_id)
-        ready: list[_Group] = []
+            by_destination.setdefault(destination_id, []).append(delivery_id)
+        owner = self.owner()
+        admitted: list[_Group] = []
         try:
-            for destination_id, ids in groups.items():
-                group = self._admit(destination_id, ids)
+            for destination_id, ids in by_destination.items():
+                group = self._admit(destination_id, ids, owner)
                 if group is not None:
-                    ready.append(group)
-            if ready:
-                self._deliver(ready)
+                    admitted.append(group)
+            if admitted:
+                self._deliver(admitted, owner)
+        except Exception as exc:
+            # The database (or the limits' store) failed mid-batch: what was not leased is still due
+            # in the database, so wake it again shortly rather than leave it to the sweeper's next pass.
+            log.warning("delivery_batch_failed", error=type(exc).__name__, deliveries=len(pairs))
+            at = utcnow() + timedelta(seconds=ERROR_RETRY_SECONDS * (1 + random.random()))
+            self.dispatcher.nudge([(d, dest) for d, dest in pairs], at=at)
         finally:
-            for group in ready:
-                group.slot.release()
+            for group in admitted:
+                change = self.limits.finish(group.destination, group.admission, ups=group.ups, down=group.down)
+                self._store_circuit(group.destination.id, change)
 
-    def _admit(self, destination_id: str, ids: list[str]) -> _Group | None:
-        """The destination's group if its circuit and concurrency let it go now; else deferred."""
+    def _admit(self, destination_id: str, ids: list[str], owner: str) -> _Group | None:
+        """The destination's group if its limits let (some of) it go now; the rest is deferred."""
         try:
             destination = self.destinations.get(destination_id)
+            connector = self.connectors.get(destination)
         except ConfigError as exc:
             log.error("destination_unknown", destination=destination_id, error=str(exc))
             self._defer(ids, destination_id, CONFIG_DEFER_SECONDS)
             return None
-        breaker = self.guards.breaker(destination)
         if self.controls is not None:
             controls = self.controls.snapshot()
             if destination_id in controls.paused:
@@ -110,41 +131,42 @@ class Deliverer:
                 self._defer(ids, destination_id, PAUSED_DEFER_SECONDS)
                 return None
             if destination_id in controls.resets:
-                self.guards.honour_resets(controls.resets)
-        if not breaker.allow():
-            self._defer(ids, destination_id, breaker.retry_in())
+                self.limits.honour_resets({destination_id: controls.resets[destination_id]})
+        admission = self.limits.admit(
+            destination,
+            f"{owner}:{uuid.uuid4().hex[:8]}",
+            want=len(ids),
+            cost=connector.requests_per_send,
+            probe_seconds=destination.attempt_deadline_seconds + self.lease_seconds,
+        )
+        if not admission.granted:
+            self._defer(ids, destination_id, admission.wait_seconds * (1 + random.random() / 2))
             return None
-        slot = self.guards.slot(destination)
-        if not slot.acquire(blocking=False):
-            breaker.release_probe()
-            self._defer(ids, destination_id, BUSY_DEFER_SECONDS * (1 + random.random()))
-            return None
-        return _Group(destination, breaker, slot, ids)
+        self._store_circuit(destination_id, admission.change)
+        if admission.sends < len(ids):  # the rate allows fewer now: the others wait their turn
+            self._defer(ids[admission.sends :], destination_id, admission.sends / _rate(destination))
+        return _Group(destination, connector, admission, ids[: admission.sends])
 
-    def _deliver(self, groups: list[_Group]) -> None:
-        # The batch is sent serially: the last delivery's lease must also cover every send before it.
+    def _deliver(self, groups: list[_Group], owner: str) -> None:
         ids = [i for g in groups for i in g.ids]
-        per_send = {g.destination.id: self.connectors.get(g.destination).requests_per_send for g in groups}
-        longest_send = [g.destination.timeout_seconds * per_send[g.destination.id] for g in groups]
-        before_last = sum(t * len(g.ids) for t, g in zip(longest_send, groups, strict=True)) - longest_send[-1]
-        lease = max(g.destination.lease_seconds(per_send[g.destination.id]) for g in groups) + before_last
-        leased = {d.id: d for d in self.deliveries.lease_many(ids, self.owner(), lease)}
-        transitions: list[Transition] = []
-        retries: set[str] = set()
-        for group in groups:
-            mine = [leased[i] for i in group.ids if i in leased]
-            if not mine:
-                group.breaker.release_probe()  # not due, already delivered, or held by another worker
-                continue
-            connector = self.connectors.get(group.destination)
-            for n, d in enumerate(mine):
-                transition = self._attempt(d, group.destination, connector, group.breaker)
-                transitions.append(transition)
-                if transition.state.value == "retrying":
-                    retries.add(d.id)
-                    self._give_back(mine[n + 1 :], group.destination)
-                    break
-        settled = self.deliveries.settle(transitions)
+        # Renewal ends at the batch's last possible deadline: a hung connector can't hold it for ever.
+        budget = sum(g.destination.attempt_deadline_seconds * len(g.ids) for g in groups) + self.lease_seconds
+        held = Held(owner, time.monotonic() + budget, [], [(g.destination.id, g.admission.holder) for g in groups])
+        with self.keeper.holding(held):
+            leased = {d.id: d for d in self.deliveries.lease_many(ids, owner, self.lease_seconds)}
+            held.delivery_ids.extend(leased)
+            transitions: list[Transition] = []
+            retries: set[str] = set()
+            for group in groups:
+                mine = [leased[i] for i in group.ids if i in leased]
+                for n, d in enumerate(mine):
+                    transition = self._attempt(d, group)
+                    transitions.append(transition)
+                    if transition.state.value == "retrying":
+                        retries.add(d.id)
+                        self._give_back(mine[n + 1 :], group.destination)
+                        break
+            settled = self.deliveries.settle(transitions)
         for transition, outcome in zip(transitions, settled, strict=True):
             d = transition.delivery
             if not outcome.applied:
@@ -168,17 +190,12 @@ class Deliverer:
 
     def _give_back(self, rest: list[LeasedDelivery], destination: Destination) -> None:
         """The receiver just failed: return the batch's unsent deliveries without an attempt."""
-        at = utcnow() + timedelta(seconds=BUSY_DEFER_SECONDS)
+        at = utcnow() + timedelta(seconds=0.25)
         returned = [d.id for d in rest if self.deliveries.release(d, at)]
         self.dispatcher.nudge([(i, destination.id) for i in returned], at=at)
 
-    def _attempt(
-        self,
-        d: LeasedDelivery,
-        destination: Destination,
-        connector: Connector,
-        breaker: CircuitBreaker,
-    ) -> Transition:
+    def _attempt(self, d: LeasedDelivery, group: _Group) -> Transition:
+        destination, connector = group.destination, group.connector
         files = self.deliveries.attachments(d.submission_id) if connector.sends_attachments else ()
         message = OutboundMessage(d.message_id, d.media_type, d.payload, dict(d.headers), files)
         started = utcnow()
@@ -190,18 +207,16 @@ class Deliverer:
             destination=d.destination_id,
             attempt=d.attempts,
         )
-        circuit = breaker.state
         try:
-            receipt = connector.send(message)
+            with attempt_deadline(destination.attempt_deadline_seconds, max_answer_bytes=destination.max_answer_bytes):
+                receipt = connector.send(message)
         except PermanentError as exc:
-            breaker.record_success()  # the receiver is up; it refused this message
-            self._note_circuit(d.destination_id, circuit, breaker)
+            group.ups += 1  # the receiver is up; it refused this message
             attempt = Attempt(started, _ms(t0), "permanent", exc.status_code, str(exc), exc.response_excerpt)
             bound.warning("delivery_refused", **loggable(exc))
             return dead(d, attempt, str(exc))
         except Exception as exc:
-            breaker.record_failure()
-            self._note_circuit(d.destination_id, circuit, breaker)
+            group.down = True
             error = exc if isinstance(exc, TransientError) else TransientError(f"{type(exc).__name__}: {exc}")
             attempt = Attempt(started, _ms(t0), "transient", error.status_code, str(error), error.response_excerpt)
             next_at = destination.retry.next_attempt_at(
@@ -216,22 +231,30 @@ class Deliverer:
                 return dead(d, attempt, reason)
             bound.info("delivery_retry", next_attempt_at=next_at.isoformat(), **loggable(exc))
             return retry_at(d, attempt, next_at)
-        breaker.record_success()
-        self._note_circuit(d.destination_id, circuit, breaker)
+        group.ups += 1
         attempt = Attempt(started, _ms(t0), "ok", receipt.status_code)
         bound.info("delivered", status_code=receipt.status_code, duration_ms=round(attempt.duration_ms, 1))
         return delivered(d, attempt, receipt.as_dict())
 
-    def _note_circuit(self, destination_id: str, before: CircuitState, breaker: CircuitBreaker) -> None:
-        """Persist the breaker's opening and closing (rare, never per attempt) for the CLI and for
-        metrics scraped where no worker runs; half-open is a matter of time and is not written."""
-        after = breaker.state
-        if self.controls is None or (after is CircuitState.CLOSED) == (before is CircuitState.CLOSED):
+    def _store_circuit(self, destination_id: str, change: CircuitChange | None) -> None:
+        """Persist a circuit's change (rare, never per attempt) for the console, the CLI and metrics."""
+        if change is None or self.controls is None:
             return
+        log.info("circuit_changed", destination=destination_id, state=change.state.value, failures=change.failures)
         try:
-            self.controls.states.record_circuit(destination_id, after.value, breaker.consecutive_failures)
+            self.controls.states.record_circuit(
+                destination_id,
+                change.state.value,
+                change.failures,
+                open_until=change.open_until,
+                probe_until=change.probe_until,
+            )
         except Exception as exc:  # an observation only: never let it fail the delivery
             log.warning("circuit_state_not_stored", destination=destination_id, error=type(exc).__name__)
+
+
+def _rate(destination: Destination) -> float:
+    return destination.rate_limit.per_second if destination.rate_limit else 4.0
 
 
 def loggable(error: BaseException) -> dict[str, object]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from hub.connectors.base import CircuitSettings, Destination
+from hub.connectors.base import CircuitSettings, Destination, RateLimit
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigError
 from hub.routing.forms import FormSchema
@@ -115,6 +115,7 @@ def _resolve_files(settings: dict[str, Any], base: Path) -> dict[str, Any]:
 def destination_from(raw: dict[str, Any], municipality: str | None = None, base: Path | None = None) -> Destination:
     try:
         circuit = raw.get("circuit") or {}
+        rate = raw.get("rateLimit")
         return Destination(
             id=str(raw["id"]),
             name=str(raw.get("name", raw["id"])),
@@ -128,6 +129,7 @@ def destination_from(raw: dict[str, Any], municipality: str | None = None, base:
                 failure_threshold=int(circuit.get("failureThreshold", 5)),
                 open_seconds=float(circuit.get("openSeconds", 30.0)),
             ),
+            rate_limit=RateLimit(float(rate["perSecond"]), int(rate.get("burst", 1))) if rate else None,
         )
     except KeyError as exc:
         raise ConfigError(f"destination {raw.get('id', '?')!r} lacks {exc.args[0]!r}") from exc

@@ -82,7 +82,7 @@ def reset_circuit(hub: HubContext, destination: str, *, actor: str, for_sweeper:
     its waiting deliveries due; returns how many are waiting."""
     pairs, due = hub.destination_states.request_circuit_reset(destination, by=actor, for_sweeper=for_sweeper)
     hub.controls.invalidate()
-    hub.guards.honour_resets(hub.controls.snapshot().resets)
+    hub.limits.honour_resets(hub.controls.snapshot().resets)
     if not for_sweeper:
         hub.dispatcher.nudge(pairs, at=due)
     log.info("circuit_reset", destination=destination, actor=actor, backlog=len(pairs))

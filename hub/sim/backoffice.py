@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +25,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
 
 from hub.sim.control import control_routes, json_response, problem_response
-from hub.sim.faults import FaultBook, FaultMode, FaultRule, http_fault_response, quiet_simulated_drops
+from hub.sim.faults import FaultBook, FaultMode, FaultRule, http_fault_response, quiet_simulated_drops, trickled
 
 STATE_KEY = "backoffice"
 """Attribute of ``app.state`` holding the :class:`BackofficeState`."""
@@ -79,6 +81,13 @@ class BackofficeState:
     duplicates: int = 0
     faulted: int = 0
     in_flight: int = 0
+    parallel: int = 0
+    """Posts that arrived while another post of the same message to the same system was still being
+    answered: the same delivery in flight twice at once, which a hub must never do."""
+    _answering: dict[tuple[str, str], int] = field(default_factory=dict)
+    _open_by_system: dict[str, int] = field(default_factory=dict)
+    _peak_by_system: dict[str, int] = field(default_factory=dict)
+    """The most posts to one system open at once: what a destination's concurrency limit bounds."""
     _messages: dict[tuple[str, str], ReceivedMessage] = field(default_factory=dict)
     _by_system: dict[str, int] = field(default_factory=dict)
     _faults: FaultBook = field(default_factory=FaultBook)
@@ -92,6 +101,23 @@ class BackofficeState:
     def request_finished(self) -> None:
         with self._lock:
             self.in_flight -= 1
+
+    def post_started(self, key: tuple[str, str]) -> None:
+        """A post of (system, message id) arrived; counts it as parallel if another is still open."""
+        with self._lock:
+            open_posts = self._answering.get(key, 0)
+            self.parallel += open_posts > 0
+            self._answering[key] = open_posts + 1
+            system = key[0]
+            now_open = self._open_by_system[system] = self._open_by_system.get(system, 0) + 1
+            self._peak_by_system[system] = max(self._peak_by_system.get(system, 0), now_open)
+
+    def post_finished(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            left = self._answering.pop(key, 1) - 1
+            if left:
+                self._answering[key] = left
+            self._open_by_system[key[0]] = max(self._open_by_system.get(key[0], 1) - 1, 0)
 
     def record(self, system: str, message_id: str, body: Any, headers: dict[str, str]) -> tuple[ReceivedMessage, bool]:
         """Store a message once per (system, id); returns the stored one and whether it was seen."""
@@ -152,7 +178,10 @@ class BackofficeState:
                 "duplicates": self.duplicates,
                 "faulted": self.faulted,
                 "inFlight": self.in_flight,
+                "parallel": self.parallel,
+                "answering": sum(self._answering.values()),
                 "bySystem": dict(self._by_system),
+                "peakOpenBySystem": dict(self._peak_by_system),
             }
 
     def reset(self) -> None:
@@ -160,7 +189,8 @@ class BackofficeState:
         with self._lock:
             self._messages.clear()
             self._by_system.clear()
-            self.requests = self.duplicates = self.faulted = 0
+            self._peak_by_system.clear()
+            self.requests = self.duplicates = self.faulted = self.parallel = 0
 
 
 def _utc_now() -> str:
@@ -196,16 +226,59 @@ async def _deliver(request: Request, state: BackofficeState, expected_auth: str 
         return _problem(400, f"body is not valid JSON: {exc}")
     system: str = request.path_params["system"]
     recorded: tuple[ReceivedMessage, bool] | None = None
-    for rule in state.take_faults(system):
+    fired = state.take_faults(system)
+    for rule in fired:
         if rule.record_first and recorded is None:
             recorded = state.record(system, message_id, body, _recorded_headers(request))
         if rule.mode is FaultMode.LATENCY:
             await asyncio.sleep((rule.latency_ms or 0) / 1000)
+        if rule.mode.proceeds:
             continue
-        return await http_fault_response(rule, request, _problem)
+        return trickled(fired, await http_fault_response(rule, request, _problem))
     if recorded is None:
         recorded = state.record(system, message_id, body, _recorded_headers(request))
-    return _receipt_response(*recorded)
+    return trickled(fired, _receipt_response(*recorded))
+
+
+class _UntilAnswered(Response):
+    """Sends ``inner`` and calls ``done`` once, when it is sent in full or the client went away.
+
+    A slowly streamed or dropped answer keeps its post open until then, so a second post of the
+    same message meanwhile counts as parallel; a client that gave up closes it at once.
+    """
+
+    def __init__(self, inner: Response, done: Callable[[], None]) -> None:
+        super().__init__(status_code=inner.status_code)
+        self.inner = inner
+        self.done = done
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        finished = False
+
+        def finish() -> None:
+            nonlocal finished
+            if not finished:
+                finished = True
+                self.done()
+
+        # The request body is read already: what ``receive`` still yields is the disconnect,
+        # forwarded to ``inner`` through the queue.
+        forwarded: asyncio.Queue[Message] = asyncio.Queue()
+
+        async def watch() -> None:
+            while True:
+                message = await receive()
+                forwarded.put_nowait(message)
+                if message["type"] == "http.disconnect":
+                    finish()
+                    return
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await self.inner(scope, forwarded.get, send)
+        finally:
+            finish()
+            watcher.cancel()
 
 
 def _state(request: Request) -> BackofficeState:
@@ -220,11 +293,17 @@ def create_backoffice_app(*, token: str | None = None) -> Starlette:
 
     async def receive_message(request: Request) -> Response:
         state = _state(request)
+        key = (request.path_params["system"], request.headers.get("idempotency-key", ""))
         state.request_started()
+        state.post_started(key)
         try:
-            return await _deliver(request, state, expected_auth)
+            response = await _deliver(request, state, expected_auth)
+        except BaseException:
+            state.post_finished(key)
+            raise
         finally:
             state.request_finished()
+        return _UntilAnswered(response, lambda: state.post_finished(key))
 
     def find(state: BackofficeState, message_id: str, system: str | None) -> dict[str, Any] | None:
         return state.message(message_id, system)

@@ -56,13 +56,10 @@ _LEASE = (
     update(delivery)
     .where(
         delivery.c.id.in_(bindparam("b_ids", expanding=True)),
-        or_(
-            and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= bindparam("b_due_by")),
-            and_(
-                delivery.c.state == S.IN_FLIGHT.value,
-                delivery.c.lease_expires_at < bindparam("b_now"),
-            ),
-        ),
+        # Only waiting deliveries: an expired lease is first recorded as an abandoned attempt and
+        # made waiting again by the sweeper (recover_expired), never taken over in passing.
+        delivery.c.state.in_(_WAITING),
+        delivery.c.next_attempt_at <= bindparam("b_due_by"),
     )
     .values(
         state=S.IN_FLIGHT.value,
@@ -109,7 +106,9 @@ class DeliveryStore:
         return leased[0] if leased else None
 
     def lease_many(self, delivery_ids: Sequence[str], owner: str, lease_seconds: float) -> list[LeasedDelivery]:
-        """Take those of the deliveries that are due, in one statement; in the order given."""
+        """Take those of the deliveries that are due, in one statement; in the order given. The
+        lease is short and renewed while the worker is at it (:meth:`renew_leases`), so a killed
+        worker's deliveries are free again within ``lease_seconds``."""
         now = utcnow()
         params = {
             "b_ids": list(delivery_ids),
@@ -122,6 +121,23 @@ class DeliveryStore:
         with self._single_statement() as conn:
             rows = {r.id: r for r in conn.execute(_LEASE, params)}
         return [LeasedDelivery(**rows[i]._mapping, owner=owner) for i in delivery_ids if i in rows]
+
+    def renew_leases(self, delivery_ids: Sequence[str], owners: Sequence[str], lease_seconds: float) -> int:
+        """Extend the leases these workers still hold (the heartbeat of attempts in progress)."""
+        if not delivery_ids:
+            return 0
+        now = utcnow()
+        with self._single_statement() as conn:
+            res = conn.execute(
+                update(delivery)
+                .where(
+                    delivery.c.id.in_(list(delivery_ids)),
+                    delivery.c.lease_owner.in_(list(set(owners))),
+                    delivery.c.state == S.IN_FLIGHT.value,
+                )
+                .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+            )
+        return int(res.rowcount or 0)
 
     @contextmanager
     def _single_statement(self) -> Iterator[Connection]:
@@ -351,18 +367,13 @@ class DeliveryStore:
     # -- the sweeper's side ------------------------------------------------------------------
 
     def claim_due(self, *, stale_after: float, limit: int = 500) -> list[tuple[str, str]]:
-        """Due deliveries whose broker message may be lost, and expired leases: mark them re-enqueued."""
+        """Expired leases (recorded as abandoned attempts, see :meth:`recover_expired`) and due
+        deliveries whose broker message may be lost: mark them re-enqueued, return them to nudge."""
+        recovered = self.recover_expired(limit=limit)
         now = utcnow()
         stale = now - timedelta(seconds=stale_after)
         never_or_stale = or_(delivery.c.enqueued_at.is_(None), delivery.c.enqueued_at <= stale)
-        due = or_(
-            and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= now, never_or_stale),
-            and_(
-                delivery.c.state == S.IN_FLIGHT.value,
-                delivery.c.lease_expires_at < now,
-                or_(never_or_stale, delivery.c.enqueued_at < delivery.c.lease_expires_at),
-            ),
-        )
+        due = and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= now, never_or_stale)
         with self.db.write() as conn:
             query = (
                 select(delivery.c.id, delivery.c.destination_id)
@@ -376,7 +387,64 @@ class DeliveryStore:
             if claimed:
                 ids = [c[0] for c in claimed]
                 conn.execute(update(delivery).where(delivery.c.id.in_(ids)).values(enqueued_at=now))
-        return claimed
+        return recovered + claimed
+
+    def recover_expired(self, *, limit: int = 500) -> list[tuple[str, str]]:
+        """Deliveries whose worker stopped renewing its lease (killed, or cut off from the database):
+        the attempt it had started is recorded as abandoned (it may or may not have reached the
+        receiver, whose duplicate check covers a resend), and the delivery is due again at once."""
+        now = utcnow()
+        with self.db.write() as conn:
+            query = (
+                select(
+                    delivery.c.id,
+                    delivery.c.submission_id,
+                    delivery.c.destination_id,
+                    delivery.c.attempts,
+                    delivery.c.lease_owner,
+                    delivery.c.lease_expires_at,
+                )
+                .where(delivery.c.state == S.IN_FLIGHT.value, delivery.c.lease_expires_at < now)
+                .limit(limit)
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            rows = conn.execute(query).all()
+            if not rows:
+                return []
+            conn.execute(
+                update(delivery)
+                .where(delivery.c.id.in_([r.id for r in rows]), delivery.c.state == S.IN_FLIGHT.value)
+                .values(
+                    state=S.RETRYING.value,
+                    next_attempt_at=now,
+                    enqueued_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    last_error="attempt abandoned: the worker's lease expired (worker killed or stalled)",
+                    updated_at=now,
+                )
+            )
+            detail = {"outcome": "abandoned", "error": "lease expired before the attempt was settled"}
+            insert_events(
+                conn,
+                [
+                    self._event(
+                        r.submission_id,
+                        r.id,
+                        EventKind.ATTEMPT,
+                        now,
+                        {
+                            "destination": r.destination_id,
+                            "attempt": r.attempts,
+                            **detail,
+                            "leaseExpiredAt": r.lease_expires_at.isoformat(),
+                        },
+                    )
+                    for r in rows
+                ],
+            )
+        return [(r.id, r.destination_id) for r in rows]
 
     def defer(self, delivery_id: str, at: datetime) -> bool:
         """Move a waiting delivery's next attempt to ``at`` without spending an attempt."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from hub.domain.circuit import shown_state
 from hub.domain.states import DeliveryKind, DeliveryState
 from hub.store.db import Database
 from hub.store.tables import delivery, destination_state
@@ -31,7 +32,9 @@ class DestinationControl:
     paused_by: str | None
     circuit_reset_at: datetime | None
     circuit_state: str = "closed"
-    """As a worker last wrote it on a change: ``open`` or ``closed`` (see hub.delivery.deliverer)."""
+    """The true state now (:func:`hub.domain.circuit.shown_state` of what a worker last stored):
+    ``open``, ``half_open`` (a probe is out) or ``closed``."""
+    circuit_open_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,13 @@ class DestinationStateStore:
     ) -> tuple[list[tuple[str, str]], datetime]:
         """Ask every worker to close its breaker; the waiting deliveries become due (as for resume)."""
         with self.db.write() as conn:
-            values = {"circuit_reset_at": utcnow(), "circuit_reset_by": by[:100], "circuit_state": "closed"}
+            values = {
+                "circuit_reset_at": utcnow(),
+                "circuit_reset_by": by[:100],
+                "circuit_state": "closed",
+                "circuit_open_until": None,
+                "circuit_probe_until": None,
+            }
             self._upsert(conn, destination_id, values)
             return self._make_due(conn, destination_id, for_sweeper)
 
@@ -111,10 +120,25 @@ class DestinationStateStore:
             )
         return [(i, destination_id) for i in ids], at
 
-    def record_circuit(self, destination_id: str, state: str, failures: int) -> None:
-        """A worker's breaker opened or closed (written on the change only, never per attempt)."""
+    def record_circuit(
+        self,
+        destination_id: str,
+        state: str,
+        failures: int,
+        *,
+        open_until: datetime | None = None,
+        probe_until: datetime | None = None,
+    ) -> None:
+        """A breaker opened, took its probe or closed (written on the change only, never per
+        attempt), with the time its state runs out: read after that, it is shown as closed."""
+        values = {
+            "circuit_state": state,
+            "consecutive_failures": failures,
+            "circuit_open_until": open_until,
+            "circuit_probe_until": probe_until,
+        }
         with self.db.write() as conn:
-            self._upsert(conn, destination_id, {"circuit_state": state, "consecutive_failures": failures})
+            self._upsert(conn, destination_id, values)
 
     def snapshot(self) -> ControlSnapshot:
         with self.db.read() as conn:
@@ -133,9 +157,16 @@ class DestinationStateStore:
     def all(self) -> dict[str, DestinationControl]:
         with self.db.read() as conn:
             rows = conn.execute(select(destination_state)).all()
+        now = utcnow()
         return {
             r.destination_id: DestinationControl(
-                r.destination_id, r.paused, r.paused_at, r.paused_by, r.circuit_reset_at, r.circuit_state
+                r.destination_id,
+                r.paused,
+                r.paused_at,
+                r.paused_by,
+                r.circuit_reset_at,
+                shown_state(r.circuit_state, r.circuit_open_until, r.circuit_probe_until, now).value,
+                r.circuit_open_until,
             )
             for r in rows
         }

@@ -133,6 +133,10 @@ destination_state = Table(
     # An operator's request to close the circuit; each worker's breaker honours a newer one once.
     Column("circuit_reset_at", UtcDateTime, nullable=True),
     Column("circuit_reset_by", String(100), nullable=True),
+    # When a stored ``open`` ends and a stored ``half_open`` probe is given up: a state read after
+    # its time is over is not shown (a crashed process cannot leave a stale circuit behind).
+    Column("circuit_open_until", UtcDateTime, nullable=True),
+    Column("circuit_probe_until", UtcDateTime, nullable=True),
 )
 
 operator_account = Table(

@@ -6,10 +6,7 @@ FLUSHALL lose nothing, and the receiver still holds exactly one copy of each mes
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,43 +15,12 @@ import httpx
 import pytest
 import redis
 
-from hub.config import PROJECT_ROOT
 from hub.sim.server import ServerThread
 from tests.conftest import RunningHub, _truncate, make_settings, start_hub, stop_hub
 from tests.support.envelopes import sample
 from tests.support.region import write_region
 from tests.support.waiting import wait_for
-
-
-class Workers:
-    """``hub worker`` processes sharing the test's environment."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, threads: int = 4) -> subprocess.Popen[bytes]:
-        log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hub", "worker", "--threads", str(threads)],
-            env=self.env,
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        self.procs.append(proc)
-        return proc
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+from tests.support.workers import Workers, worker_env
 
 
 @pytest.fixture
@@ -67,21 +33,17 @@ def production(
         tmp_path / "region",
         backoffice.url,
         timeout_seconds=10,
-        lease_seconds=3,
         retry={"initialSeconds": 0.3, "multiplier": 2, "maxSeconds": 2, "jitter": 0.1, "maxAttempts": 20},
     )
-    overrides: dict[str, Any] = {"broker_url": redis_url, "requeue_after_seconds": 2.0, "sweep_interval_seconds": 0.3}
+    overrides: dict[str, Any] = {
+        "broker_url": redis_url,
+        "requeue_after_seconds": 2.0,
+        "sweep_interval_seconds": 0.3,
+        "lease_seconds": 3.0,
+    }
     settings = make_settings(postgres_url, region, **overrides)
     api = start_hub(settings, run_worker=False)
-    env = {
-        **os.environ,
-        "HUB_DATABASE_URL": postgres_url,
-        "HUB_BROKER_URL": redis_url,
-        "HUB_CONFIG_DIR": str(region),
-        "HUB_REQUEUE_AFTER_SECONDS": "2",
-        "HUB_SWEEP_INTERVAL_SECONDS": "0.3",
-        "HUB_LOG_FORMAT": "json",
-    }
+    env = worker_env(postgres_url, redis_url, region, HUB_LEASE_SECONDS="3")
     workers = Workers(env, tmp_path)
     yield api, workers
     workers.stop_all()

@@ -84,7 +84,7 @@ def test_a_reset_circuit_request_closes_the_breaker_and_the_backlog_goes_out(
     sim.post("/_sim/faults", json={"mode": "status", "status": 503, "count": 1})
     submission_id = submit(touchy_hub)
     wait_for(
-        lambda: (b := touchy_hub.ctx.guards.breakers().get(DESTINATION)) and b.state.value == "open",
+        lambda: touchy_hub.ctx.limits.circuit_state(DESTINATION).value == "open",
         what="open circuit",
     )
     time.sleep(0.5)
@@ -95,7 +95,8 @@ def test_a_reset_circuit_request_closes_the_breaker_and_the_backlog_goes_out(
 
     # Then the worker honours it: the breaker closes and the delivery goes out long before 60 s
     wait_for(lambda: touchy_hub.ctx.submissions.get(submission_id).status == "delivered", timeout=8, what="delivered")
-    assert touchy_hub.ctx.guards.breakers()[DESTINATION].state.value == "closed"
+    assert touchy_hub.ctx.limits.circuit_state(DESTINATION).value == "closed"
+    assert touchy_hub.ctx.destination_states.all()[DESTINATION].circuit_state == "closed"
 
 
 def test_pause_resume_and_reset_through_the_use_cases_are_audited(hub: RunningHub) -> None:

@@ -168,31 +168,35 @@ def test_a_lease_is_exclusive_when_two_workers_race_for_it(stores: Stores) -> No
         assert stores.lease_owner(delivery_id) == winners[0].owner
 
 
-def test_an_expired_lease_is_taken_over_and_the_old_owner_cannot_settle(stores: Stores) -> None:
+def test_an_expired_lease_is_recorded_as_abandoned_and_the_old_owner_cannot_settle(stores: Stores) -> None:
     # Given a delivery leased by a worker for half a second
     submission_id, [delivery_id] = stores.submit()
     slow = stores.lease(delivery_id, "slow-worker", 0.5)
     expired_by = time.monotonic() + 0.5
 
-    # Then nobody else can take it while the lease holds
+    # Then nobody else can take it while the lease holds, nor after it expired until it was recovered
+    assert stores.deliveries.lease(delivery_id, "eager-worker", LONG_LEASE) is None
+    time.sleep(max(expired_by - time.monotonic(), 0) + 0.05)
     assert stores.deliveries.lease(delivery_id, "eager-worker", LONG_LEASE) is None
 
-    # When the lease has expired, another worker takes it over
-    time.sleep(max(expired_by - time.monotonic(), 0) + 0.05)
-    fast = stores.lease(delivery_id, "fast-worker")
+    # When the sweeper recovers the expired lease
+    assert stores.deliveries.recover_expired() == [(delivery_id, "gladbeck-fachverfahren")]
 
-    # Then the takeover counts as the second attempt
+    # Then the started attempt is on record as abandoned, and another worker takes it as the second
+    attempts = [e.detail for e in stores.submissions.events(submission_id) if e.kind == "attempt"]
+    assert [(a["attempt"], a["outcome"]) for a in attempts] == [(1, "abandoned")]
+    fast = stores.lease(delivery_id, "fast-worker")
     assert fast.attempts == 2
 
     # When the old owner finally settles (or releases) it
     stale = stores.deliveries.delivered(slow, ok(), {"reference": "late"})
 
-    # Then nothing is applied: the delivery is still in flight for the new owner, with no events
+    # Then nothing is applied: the delivery is still in flight for the new owner
     assert stale.applied is False
     assert stores.deliveries.release(slow, utcnow()) is False
     assert stores.lease_owner(delivery_id) == "fast-worker"
     assert stores.delivery(submission_id, delivery_id).state == "in_flight"
-    assert "attempt" not in [e.kind for e in stores.submissions.events(submission_id)]
+    assert len([e for e in stores.submissions.events(submission_id) if e.kind == "attempt"]) == 1
 
     # And the new owner's settle is applied
     settled = stores.deliveries.delivered(fast, ok(), {"reference": "R-1"})

@@ -23,7 +23,8 @@ def write_region(
     circuit: dict[str, Any] | None = None,
     concurrency: int = 8,
     timeout_seconds: float = 5.0,
-    lease_seconds: float | None = None,
+    rate_limit: dict[str, Any] | None = None,
+    attempt_deadline_seconds: float | None = None,
 ) -> Path:
     """Write ``region.yaml``: Gladbeck and Herten with the Hundesteuer, Sperrmüll and Sondernutzung routes,
     and the Kreis without any route."""
@@ -38,8 +39,8 @@ def write_region(
         "url": f"{backoffice_url}/systems/{{slug}}/messages",
         "timeoutSeconds": timeout_seconds,
     }
-    if lease_seconds is not None:
-        settings["leaseSeconds"] = lease_seconds
+    if attempt_deadline_seconds is not None:
+        settings["attemptDeadlineSeconds"] = attempt_deadline_seconds
     region = {
         "region": "test",
         "name": "Test region",
@@ -56,6 +57,7 @@ def write_region(
                 or {"initialSeconds": 0.2, "multiplier": 2, "maxSeconds": 2, "jitter": 0, "maxAttempts": 6},
                 "concurrency": concurrency,
                 "circuit": circuit or {"failureThreshold": 50, "openSeconds": 1},
+                **({"rateLimit": rate_limit} if rate_limit else {}),
             }
         ],
         "routes": [

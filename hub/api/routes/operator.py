@@ -81,7 +81,7 @@ async def replay_dead(body: ReplayIn, hub: Hub, operator: Operator) -> ReplayOut
 @router.get("/destinations", response_model=list[DestinationOut])
 async def destinations(hub: Hub, operator: Operator) -> list[DestinationOut]:
     counts = await run_in_threadpool(hub.deliveries.counts)
-    breakers = hub.guards.breakers()
+    controls = await run_in_threadpool(hub.destination_states.all)
     scope = _scope(operator)
     return [
         DestinationOut(
@@ -90,7 +90,7 @@ async def destinations(hub: Hub, operator: Operator) -> list[DestinationOut]:
             connector=d.connector,
             municipality=d.municipality,
             counts={state: n for (dest, state), n in counts.items() if dest == d.id},
-            circuit=breakers[d.id].state.value if d.id in breakers else None,
+            circuit=controls[d.id].circuit_state if d.id in controls else "closed",
         )
         for d in hub.region.destinations.values()
         if scope is None or d.municipality in scope

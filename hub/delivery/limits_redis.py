@@ -1,0 +1,215 @@
+"""Per-destination limits shared by every worker process and node, kept in Redis.
+
+Each check is one Lua script, so it is atomic across nodes, and reads the clock with ``TIME`` so
+nodes with skewed clocks agree. Keys (namespace ``hub:limits:<destination>``):
+
+- ``:slots``   sorted set: holder -> expiry (ms); a holder is one sending thread's group. Entries
+  past their expiry do not count, so a killed process's slots free themselves within one lease.
+- ``:circuit`` hash: ``failures``, ``open_until`` (ms), ``probe_holder``, ``probe_until`` (ms).
+  It expires some minutes after its last change: a stale open cannot outlive its period by long.
+- ``:rate``    hash: ``tokens``, ``at`` (ms): the token bucket.
+
+Losing all of it (a Redis flush or restart) only resets the limits: the deliveries and their
+schedule live in the database. While Redis is unreachable, admission fails and the deliverer
+defers (the broker, being Redis too, is down as well; the sweeper picks everything up after).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import redis
+
+from hub.connectors.base import Destination
+from hub.delivery.limits import Admission, CircuitChange, DestinationLimits, denied
+from hub.domain.circuit import CircuitState
+
+_NOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+"""
+
+_ADMIT = (
+    _NOW
+    + """
+local slots, circuit, rate = KEYS[1], KEYS[2], KEYS[3]
+local holder = ARGV[1]
+local slot_ms = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
+local cost = tonumber(ARGV[5])
+local per_second = tonumber(ARGV[6])
+local burst = tonumber(ARGV[7])
+local probe_ms = tonumber(ARGV[8])
+local probe = 0
+local open_until = tonumber(redis.call('HGET', circuit, 'open_until') or '0')
+if open_until > 0 then
+  if now < open_until then return {0, 'circuit_open', open_until - now, 0} end
+  local probe_until = tonumber(redis.call('HGET', circuit, 'probe_until') or '0')
+  if probe_until > now then return {0, 'circuit_open', math.min(probe_until - now, 1000), 0} end
+  probe = 1
+  want = 1
+end
+redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+if redis.call('ZCARD', slots) >= limit then return {0, 'busy', 250, 0} end
+local sends = want
+if per_second > 0 then
+  local b = redis.call('HMGET', rate, 'tokens', 'at')
+  local tokens = tonumber(b[1]) or burst
+  local at = tonumber(b[2]) or now
+  tokens = math.min(burst, tokens + (now - at) * per_second / 1000)
+  sends = math.min(want, math.floor(tokens / cost))
+  if sends < 1 then
+    redis.call('HSET', rate, 'tokens', tostring(tokens), 'at', now)
+    redis.call('PEXPIRE', rate, 3600000)
+    return {0, 'rate_limited', math.ceil((cost - tokens) * 1000 / per_second), 0}
+  end
+  redis.call('HSET', rate, 'tokens', tostring(tokens - sends * cost), 'at', now)
+  redis.call('PEXPIRE', rate, 3600000)
+end
+local probe_until = 0
+if probe == 1 then
+  probe_until = now + probe_ms
+  redis.call('HSET', circuit, 'probe_holder', holder, 'probe_until', probe_until)
+end
+redis.call('ZADD', slots, now + slot_ms, holder)
+redis.call('PEXPIRE', slots, slot_ms * 2 + 60000)
+return {1, probe == 1 and 'probe' or '', sends, probe_until}
+"""
+)
+
+_FINISH = (
+    _NOW
+    + """
+local slots, circuit = KEYS[1], KEYS[2]
+local holder = ARGV[1]
+local ups = tonumber(ARGV[2])
+local down = ARGV[3] == '1'
+local threshold = tonumber(ARGV[4])
+local open_ms = tonumber(ARGV[5])
+redis.call('ZREM', slots, holder)
+local probing = redis.call('HGET', circuit, 'probe_holder') == holder
+local open_until = tonumber(redis.call('HGET', circuit, 'open_until') or '0')
+local change = ''
+if ups > 0 then
+  if open_until > 0 then change = 'closed' end
+  if open_until > 0 or redis.call('HEXISTS', circuit, 'failures') == 1 then redis.call('DEL', circuit) end
+  open_until = 0
+  probing = false
+end
+if not down then
+  if probing then redis.call('HDEL', circuit, 'probe_holder', 'probe_until') end
+  return {change, 0, 0}
+end
+local failures = redis.call('HINCRBY', circuit, 'failures', 1)
+if probing or (open_until == 0 and failures >= threshold) then
+  local reopen = now + open_ms
+  redis.call('HSET', circuit, 'open_until', reopen)
+  redis.call('HDEL', circuit, 'probe_holder', 'probe_until')
+  redis.call('PEXPIRE', circuit, open_ms + 600000)
+  return {'open', failures, reopen}
+end
+if open_until == 0 then redis.call('PEXPIRE', circuit, 3600000) end
+return {change, failures, 0}
+"""
+)
+
+_RENEW = (
+    _NOW
+    + """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2 + 60000)
+  return 1
+end
+return 0
+"""
+)
+
+_STATE = (
+    _NOW
+    + """
+local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
+if open_until == 0 then return 'closed' end
+if now < open_until then return 'open' end
+return 'half_open'
+"""
+)
+
+
+class RedisLimits(DestinationLimits):
+    def __init__(self, url: str, threads: int, share: float = 0.5, *, slot_seconds: float = 10.0) -> None:
+        super().__init__(threads, share)
+        self.redis = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self.slot_ms = int(slot_seconds * 1000)
+        self._admit_script = self.redis.register_script(_ADMIT)
+        self._finish_script = self.redis.register_script(_FINISH)
+        self._renew_script = self.redis.register_script(_RENEW)
+        self._state_script = self.redis.register_script(_STATE)
+
+    @staticmethod
+    def _keys(destination_id: str) -> list[str]:
+        base = f"hub:limits:{destination_id}"
+        return [f"{base}:slots", f"{base}:circuit", f"{base}:rate"]
+
+    def _admit(self, destination: Destination, holder: str, *, want: int, cost: int, probe_seconds: float) -> Admission:
+        rate = destination.rate_limit
+        try:
+            granted, what, amount, probe_until = self._admit_script(
+                keys=self._keys(destination.id),
+                args=[
+                    holder,
+                    self.slot_ms,
+                    max(destination.concurrency, 1),
+                    want,
+                    max(cost, 1),
+                    rate.per_second if rate else 0,
+                    rate.burst if rate else 0,
+                    int(probe_seconds * 1000),
+                ],
+            )
+        except redis.RedisError:
+            return denied(destination.id, holder, "limits_unavailable", 1.0)
+        what = what.decode() if isinstance(what, bytes) else str(what)
+        if not granted:
+            return denied(destination.id, holder, what, int(amount) / 1000)
+        probe = what == "probe"
+        change = None
+        if probe:
+            change = CircuitChange(CircuitState.HALF_OPEN, 0, probe_until=_at(probe_until))
+        return Admission(destination.id, holder, True, sends=int(amount), probe=probe, change=change)
+
+    def _finish(self, destination: Destination, admission: Admission, ups: int, down: bool) -> CircuitChange | None:
+        change, failures, open_until = self._finish_script(
+            keys=self._keys(destination.id)[:2],
+            args=[
+                admission.holder,
+                ups,
+                "1" if down else "0",
+                destination.circuit.failure_threshold,
+                int(destination.circuit.open_seconds * 1000),
+            ],
+        )
+        change = change.decode() if isinstance(change, bytes) else str(change)
+        if change == "open":
+            return CircuitChange(CircuitState.OPEN, int(failures), open_until=_at(open_until))
+        if change == "closed":
+            return CircuitChange(CircuitState.CLOSED, 0)
+        return None
+
+    def renew(self, destination_id: str, holder: str, seconds: float) -> None:
+        self._renew_script(keys=self._keys(destination_id)[:1], args=[holder, int(seconds * 1000)])
+
+    def reset(self, destination_id: str) -> None:
+        self.redis.delete(self._keys(destination_id)[1])
+
+    def circuit_state(self, destination_id: str) -> CircuitState:
+        raw = self._state_script(keys=self._keys(destination_id)[1:2])
+        return CircuitState(raw.decode() if isinstance(raw, bytes) else str(raw))
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+def _at(epoch_ms: object) -> datetime:
+    return datetime.fromtimestamp(int(str(epoch_ms)) / 1000, UTC)
