@@ -21,7 +21,7 @@ from hub.delivery.controls import DestinationControls
 from hub.delivery.deliverer import Deliverer
 from hub.delivery.destinations import DestinationResolver
 from hub.delivery.dispatcher import Dispatcher
-from hub.delivery.limits import DestinationGuards
+from hub.delivery.limits import DestinationLimits, LocalLimits
 from hub.delivery.outcomes import OutcomePoller
 from hub.delivery.sweeper import Sweeper
 from hub.domain.retry import RetryPolicy
@@ -56,7 +56,7 @@ class HubContext:
     dispatcher: Dispatcher
     deliverer: Deliverer
     sweeper: Sweeper
-    guards: DestinationGuards
+    limits: DestinationLimits
     operators: OperatorStore
     audit: AuditLog
     destination_states: DestinationStateStore
@@ -72,6 +72,7 @@ class HubContext:
         """Run the deliver actor in this process, plus the sweeper."""
         if self._worker is not None:
             return
+        self.limits.threads = threads or self.settings.worker_threads
         self._worker = Worker(self.broker, worker_threads=threads or self.settings.worker_threads, worker_timeout=100)
         self._worker.start()
         # An in-process broker lost its messages with the last process: recover them all now.
@@ -88,14 +89,16 @@ class HubContext:
         self.sweeper.stop()
         self.outcome_poller.stop()
         if self._worker is not None:
-            self._worker.stop(timeout=10_000)
+            self._worker.stop(timeout=int(self.settings.worker_stop_seconds * 1000))
             self._worker = None
 
     def close(self) -> None:
         self.stop_worker()
+        self.deliverer.keeper.stop()
         self.dispatcher.close()
         self.broker.close()
         self.connectors.close()
+        self.limits.close()
         self.db.dispose()
 
 
@@ -136,6 +139,22 @@ def report_missing_schema_sets(region: Region, mappings: MappingCatalog, schemas
     return missing
 
 
+def make_limits(settings: Settings) -> DestinationLimits:
+    """Deployment-wide limits in Redis (``HUB_LIMITS_URL``, or the Redis broker), else this process's."""
+    url = settings.limits_url or (settings.broker_url if settings.broker_url.startswith(("redis:", "rediss:")) else "")
+    threads, share = settings.worker_threads, settings.destination_thread_share
+    if url.startswith(("redis:", "rediss:", "unix:")):
+        from hub.delivery.limits_redis import RedisLimits
+
+        return RedisLimits(url, threads, share, slot_seconds=settings.lease_seconds)
+    if not settings.broker_url.startswith("memory:"):
+        log.warning(
+            "destination_limits_per_process",
+            detail="HUB_LIMITS_URL is not Redis: concurrency, rate and circuit hold per worker process only",
+        )
+    return LocalLimits(threads, share)
+
+
 API_THREADS = 40  # Starlette's default thread pool, which runs the handlers' database work
 
 
@@ -154,7 +173,7 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
     report_missing_schema_sets(region, mappings, schemas)
     connectors = ConnectorPool(registry, ConnectorContext(mappings=mappings, schemas=schemas))
     broker = make_broker(settings.broker_url)
-    guards = DestinationGuards()
+    limits = make_limits(settings)
     callback_policy = RetryPolicy(initial_seconds=5, max_seconds=600, max_attempts=settings.callback_max_attempts)
     resolver = DestinationResolver(region, clients, callback_policy)
     holder: list[Deliverer] = []
@@ -166,7 +185,9 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
     dispatcher = Dispatcher(actor)
     destination_states = DestinationStateStore(db)
     controls = DestinationControls(destination_states)
-    deliverer = Deliverer(deliveries, resolver, connectors, guards, dispatcher, controls=controls)
+    deliverer = Deliverer(
+        deliveries, resolver, connectors, limits, dispatcher, controls=controls, lease_seconds=settings.lease_seconds
+    )
     holder.append(deliverer)
     sweeper = Sweeper(
         deliveries,
@@ -188,7 +209,7 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
         dispatcher=dispatcher,
         deliverer=deliverer,
         sweeper=sweeper,
-        guards=guards,
+        limits=limits,
         outcome_poller=OutcomePoller(
             OutcomeStore(db, deliveries.queue_callback),
             region,
