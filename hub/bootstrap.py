@@ -33,6 +33,7 @@ from hub.store.audit import AuditLog
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
+from hub.store.delivery_recovery import DeliveryRecovery
 from hub.store.destination_states import DestinationStateStore
 from hub.store.operators import OperatorStore
 from hub.store.outcomes import OutcomeStore
@@ -73,6 +74,7 @@ class HubContext:
         if self._worker is not None:
             return
         self.limits.threads = threads or self.settings.worker_threads
+        self.deliverer.stopping.clear()
         self._worker = Worker(self.broker, worker_threads=threads or self.settings.worker_threads, worker_timeout=100)
         self._worker.start()
         # An in-process broker lost its messages with the last process: recover them all now.
@@ -89,6 +91,7 @@ class HubContext:
         self.sweeper.stop()
         self.outcome_poller.stop()
         if self._worker is not None:
+            self.deliverer.stopping.set()
             self._worker.stop(timeout=int(self.settings.worker_stop_seconds * 1000))
             self._worker = None
 
@@ -190,7 +193,7 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
     )
     holder.append(deliverer)
     sweeper = Sweeper(
-        deliveries,
+        DeliveryRecovery(db),
         dispatcher,
         interval=settings.sweep_interval_seconds,
         stale_after=settings.requeue_after_seconds,

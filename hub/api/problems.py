@@ -60,7 +60,12 @@ KINDS: dict[str, tuple[int, str, str]] = {
         "Internal error",
         "The hub failed; nothing was stored. Retry with the same Idempotency-Key.",
     ),
-    "unavailable": (503, "Service unavailable", "The hub cannot reach its database. Retry later."),
+    "database-unavailable": (
+        503,
+        "The hub's database is unavailable",
+        "The hub cannot reach its database right now (restarting, overloaded or locked). Nothing was "
+        "stored; retry after the seconds given in Retry-After, with the same Idempotency-Key.",
+    ),
     "destination-unavailable": (
         503,
         "A destination cannot take submissions",

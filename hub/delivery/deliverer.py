@@ -85,6 +85,8 @@ class Deliverer:
         self.dispatcher = dispatcher
         self.lease_seconds = lease_seconds
         self.keeper = LeaseKeeper(deliveries, limits, lease_seconds=lease_seconds)
+        self.stopping = threading.Event()
+        """Set when the worker stops: each batch finishes the attempt under way and gives back the rest."""
         self._owner_prefix = f"{socket.gethostname()}:{os.getpid()}"
 
     def owner(self) -> str:
@@ -160,6 +162,9 @@ class Deliverer:
             for group in groups:
                 mine = [leased[i] for i in group.ids if i in leased]
                 for n, d in enumerate(mine):
+                    if self.stopping.is_set():  # the worker is stopping: hand back what is not sent yet
+                        self._give_back(mine[n:], group.destination)
+                        break
                     transition = self._attempt(d, group)
                     transitions.append(transition)
                     if transition.state.value == "retrying":

@@ -18,6 +18,7 @@ import dramatiq
 import structlog
 
 from hub.delivery.broker import batch
+from hub.log_errors import describe
 from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
@@ -75,7 +76,7 @@ class Dispatcher:
                     for pairs, at in _group([i for i in items if i is not None]):
                         self._send(pairs, at)
             except Exception as exc:
-                log.warning("nudge_batch_failed", count=len(items), error=f"{type(exc).__name__}: {exc}")
+                log.warning("nudge_batch_failed", count=len(items), error=describe(exc))
             if stop:
                 return
 
@@ -86,7 +87,7 @@ class Dispatcher:
         try:
             self.actor.send_with_options(args=(pairs,), delay=delay)
         except Exception as exc:  # any broker failure: the database still has them
-            log.warning("nudge_failed", deliveries=[p[0] for p in pairs], error=f"{type(exc).__name__}: {exc}")
+            log.warning("nudge_failed", deliveries=[p[0] for p in pairs], error=describe(exc))
 
     def close(self, timeout: float = 5.0) -> None:
         """Send what is queued, then stop the thread."""

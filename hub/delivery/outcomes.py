@@ -20,6 +20,7 @@ from hub.connectors.base import Connector
 from hub.connectors.pool import ConnectorPool
 from hub.delivery.dispatcher import Dispatcher
 from hub.domain.outcome import OutcomeKind
+from hub.log_errors import describe
 from hub.routing.region import Region
 from hub.store.outcomes import AwaitingDelivery, Decided, OutcomeStore
 from hub.store.types import utcnow
@@ -78,7 +79,7 @@ class OutcomePoller:
         try:
             outcome = self.connectors.get(destination).poll_outcome(d.receipt)
         except Exception as exc:
-            bound.warning("outcome_poll_failed", error=f"{type(exc).__name__}: {exc}")
+            bound.warning("outcome_poll_failed", error=describe(exc))
             outcome = None
         if outcome is not None and outcome.kind is OutcomeKind.ACCEPTED:
             decided = self.outcomes.accepted(d, outcome)

@@ -12,7 +12,7 @@ import threading
 import structlog
 
 from hub.delivery.dispatcher import Dispatcher
-from hub.store.deliveries import DeliveryStore
+from hub.store.delivery_recovery import DeliveryRecovery
 
 log = structlog.get_logger(__name__)
 
@@ -20,14 +20,14 @@ log = structlog.get_logger(__name__)
 class Sweeper:
     def __init__(
         self,
-        deliveries: DeliveryStore,
+        recovery: DeliveryRecovery,
         dispatcher: Dispatcher,
         *,
         interval: float,
         stale_after: float,
         batch: int = 500,
     ) -> None:
-        self.deliveries = deliveries
+        self.recovery = recovery
         self.dispatcher = dispatcher
         self.interval = interval
         self.stale_after = stale_after
@@ -39,7 +39,7 @@ class Sweeper:
         """One pass; returns how many deliveries were re-enqueued."""
         total = 0
         while True:
-            claimed = self.deliveries.claim_due(
+            claimed = self.recovery.claim_due(
                 stale_after=self.stale_after if stale_after is None else stale_after,
                 limit=self.batch,
             )

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -67,51 +64,35 @@ def serve(host: str, port: int, worker: bool | None) -> None:
     hub = _hub(migrate=True, api=True, worker=run_worker)
     app = create_app(hub, run_worker=run_worker)
     console.print(f"[bold]hub[/] serving on http://{host}:{port}  (docs: /docs, worker in process: {run_worker})")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # log_config=None: uvicorn's lines go through hub.logging (JSON) instead of its own formatter.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, log_config=None)
     hub.close()
 
 
 @main.command()
 @click.option("--threads", default=None, type=int, help="Delivery threads per process [HUB_WORKER_THREADS].")
-@click.option("--processes", default=1, show_default=True, type=int, help="Worker processes to fork.")
-def worker(threads: int | None, processes: int) -> None:
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes; above 1, a supervisor forks them and respawns any that dies.",
+)
+@click.option(
+    "--ready-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the ready worker pids here as JSON [HUB_WORKER_READY_FILE].",
+)
+def worker(threads: int | None, processes: int, ready_file: Path | None) -> None:
     """Run delivery workers on the configured broker (Redis or RabbitMQ), with the sweeper."""
+    from hub.ops.supervisor import block_signals, run_workers
+
+    block_signals(processes)  # first thing: from now on a SIGTERM waits until it is taken
     settings = _settings()
     if settings.broker_url.startswith("memory:"):
         raise click.UsageError("HUB_BROKER_URL is memory:// (in-process): 'hub serve' runs the worker itself")
-    children: list[int] = []
-    for _ in range(processes - 1):
-        pid = os.fork()  # before any thread or connection exists in this process
-        if pid == 0:
-            _run_worker(threads)
-            os._exit(0)
-        children.append(pid)
-
-    def stop_children() -> None:
-        for pid in children:
-            os.kill(pid, signal.SIGTERM)
-
-    _run_worker(threads, on_stop=stop_children)
-    for pid in children:
-        os.waitpid(pid, 0)
-
-
-def _run_worker(threads: int | None, on_stop: Callable[[], object] | None = None) -> None:
-    if threads:
-        os.environ["HUB_WORKER_THREADS"] = str(threads)
-    hub = _hub(migrate=False, worker=True)
-    stop = threading.Event()
-
-    def request_stop(*_: object) -> None:
-        stop.set()
-        if on_stop is not None:
-            on_stop()  # the parent passes SIGTERM on to the workers it forked
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, request_stop)
-    hub.start_worker(threads)
-    stop.wait()
-    hub.close()
+    sys.exit(run_workers(settings, processes, threads=threads, ready_file=ready_file))
 
 
 @main.command()

@@ -3,10 +3,15 @@
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` so that a 202 really
 means "on disk", and every write transaction starts with ``BEGIN IMMEDIATE``: writers queue on
 the lock up front instead of failing half-way when a reader's snapshot turns stale.
+
+Both engines hide bound parameters from their errors (``hide_parameters``): a failed statement's
+message would otherwise quote attachment names, receivers' texts and applicants' data into logs.
+:func:`is_outage` tells a database that is down or overloaded from a statement that is wrong.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,10 +20,14 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 OVERFLOW = 5  # connections beyond the pool are opened per use: fine for bursts, costly as a habit
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable PostgreSQL host answers 503 after this, not after TCP's minutes
+PING_AFTER_IDLE_SECONDS = 1.0
+IDLE_SINCE = "hub_idle_since"
 
 
 def normalise_url(url: str) -> str:
@@ -44,21 +53,28 @@ class Database:
                 connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
                 pool_size=pool_size,
                 max_overflow=OVERFLOW,
+                hide_parameters=True,
             )
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
-            # No pre-ping: it costs a round trip per checkout on the intake's hot path. Connections
-            # broken by a database restart are dropped by the pool when they fail (and the request
-            # fails with 500, retried by the portal with its Idempotency-Key); recycling bounds age.
+            # No pool_pre_ping: a round trip per checkout costs the hot paths some 45 µs each. Only a
+            # connection that sat idle in the pool is pinged (_ping_if_idle): that is where a restart
+            # or pg_terminate_backend in a quiet moment hides. A connection in steady use that breaks
+            # fails its request once (503, see is_outage); SQLAlchemy then sees the disconnect and
+            # replaces every connection opened before it, so the next requests get fresh ones.
             self.engine = create_engine(
                 self.url,
                 pool_size=pool_size,
                 max_overflow=OVERFLOW,
                 pool_recycle=1800,
+                hide_parameters=True,
+                connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
                 json_serializer=_json_dumps,
                 json_deserializer=orjson.loads,
             )
+            event.listen(self.engine, "checkin", _mark_idle)
+            event.listen(self.engine, "checkout", self._ping_if_idle)
 
     @property
     def is_postgres(self) -> bool:
@@ -93,10 +109,63 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def _ping_if_idle(self, dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        idle_since = record.info.pop(IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            self.engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:
+            # One broken idle connection means the server restarted or dropped us: the pool discards
+            # every connection opened before now and opens a fresh one for this checkout.
+            raise exc.InvalidatePoolError("idle connection is broken") from error
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database is unreachable or overloaded (retry later), not a bad statement.
+
+    Connection failures (refused, dropped mid-request, terminated backends), a pool that stayed
+    exhausted, PostgreSQL's connection, resource, shutdown and transaction-rollback classes and
+    SQLite's busy, locked and I/O errors count; a constraint violation or SQL error does not.
+    """
+    if isinstance(error, exc.TimeoutError | exc.DisconnectionError):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _OUTAGE_SQLSTATE_CLASSES or sqlstate in _OUTAGE_SQLSTATES
+    sqlite_name = getattr(error.orig, "sqlite_errorname", None)
+    if isinstance(sqlite_name, str):
+        return sqlite_name.startswith(_OUTAGE_SQLITE_ERRORS)
+    # A driver error without a server's code is the client side of a connection failing.
+    return isinstance(error, exc.OperationalError | exc.InterfaceError)
+
+
+# SQLSTATE classes 08 connection exception, 40 transaction rollback (deadlock, serialization),
+# 53 insufficient resources (too many connections, disk full), 57 operator intervention
+# (admin or crash shutdown, cannot connect now, statement cancelled); 55P03 lock not available.
+_OUTAGE_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "57"})
+_OUTAGE_SQLSTATES = frozenset({"55P03"})
+_OUTAGE_SQLITE_ERRORS = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_IOERR",
+    "SQLITE_CANTOPEN",
+    "SQLITE_FULL",
+    "SQLITE_PROTOCOL",
+)
+
 
 def _json_dumps(value: Any) -> str:
     """orjson for JSON columns: several times faster than the json module on the hot paths."""
     return orjson.dumps(value).decode()
+
+
+def _mark_idle(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+    record.info[IDLE_SINCE] = time.monotonic()
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:

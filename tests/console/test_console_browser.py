@@ -1,7 +1,8 @@
 """The operator console in a real browser: Debian's headless Chromium driven by Playwright.
 
 Against a running hub and the back-office simulator: log in, watch dead letters appear and
-replay them, pause and resume a destination, and be refused a foreign municipality's submission.
+replay them, pause and resume a destination, see the destinations page bring a failing one to the
+top by itself, and be refused a foreign municipality's submission.
 Screenshots of each page go to ``var/screenshots`` (or ``HUB_TEST_ARTIFACTS``). A missing
 browser fails these tests: CI installs ``chromium`` (see ``.ci/run``).
 """
@@ -18,10 +19,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hub.config import PROJECT_ROOT
+from hub.sim.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.console import PASSWORD
+from tests.support.destinations import add_dms_destinations
 from tests.support.envelopes import sample
-from tests.support.region import GLADBECK, HERTEN
+from tests.support.region import GLADBECK, HERTEN, write_region
 from tests.support.waiting import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,9 +52,16 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
+def region_dir(tmp_path: Path, backoffice: ServerThread) -> Path:
+    """The test region with a DMS per body besides the Fachverfahren (a second kind, never routed)."""
+    return add_dms_destinations(write_region(tmp_path / "region", backoffice.url), backoffice.url)
+
+
+@pytest.fixture
 def hub(tmp_path: Path, region_dir: Path, sim: httpx.Client) -> Iterator[RunningHub]:
     running = start_hub(make_settings(f"sqlite:///{tmp_path / 'hub.db'}", region_dir))
     running.ctx.operators.create("anna", PASSWORD, role="operator", municipalities=[GLADBECK])
+    running.ctx.operators.create("kai", PASSWORD, role="operator", municipalities=["*"])
     yield running
     stop_hub(running)
 
@@ -156,6 +166,49 @@ def test_a_paused_destination_builds_a_backlog_that_drains_on_resume(
     expect(destination.get_by_test_id("delivered")).to_have_text("2")
     shot(page, "overview-resumed")
     assert len(sim.get("/_sim/messages").json()) == 2
+
+
+def test_the_destinations_page_brings_a_failing_destination_to_the_top_by_itself(
+    page: Page, hub: RunningHub, sim: httpx.Client
+) -> None:
+    # Given kai, an operator of every body, on the destinations page while all is well
+    log_in(page, "kai")
+    board = page.locator("#destinations")
+    expect(page.get_by_test_id("summary")).to_contain_text("All 6 destinations are fine")
+    expect(board.locator("tbody").first).to_have_attribute("data-group", "Gladbeck")
+    page.evaluate("window.notReloaded = true")
+
+    # When Herten's back office refuses a message (a dead letter) and Gladbeck's is paused
+    sim.post("/_sim/faults", json={"mode": "status", "status": 422, "count": 1, "system": "herten", "reason": "nein"})
+    submit(hub, hub.herten_key, municipality=HERTEN)
+    wait_for(lambda: hub.ctx.deliveries.list(state="dead"), what="Herten's dead letter")
+    hub.ctx.destination_states.pause("gladbeck-dms", by="cli:root")
+
+    # Then, without a reload (the page refreshes its board every 5 s; allow 30 s on a loaded
+    # machine), the dead letters lead, then the pause, each saying why; the rest stay grouped
+    first = board.locator("tbody tr[data-destination]").first
+    expect(first).to_have_attribute("data-destination", "herten-fachverfahren", timeout=30_000)
+    expect(first.get_by_test_id("reasons")).to_have_text("1 dead")
+    attention = board.locator('tbody[data-group="Needs attention"] tr[data-destination]')
+    expect(attention).to_have_count(2)
+    expect(attention.nth(1)).to_have_attribute("data-destination", "gladbeck-dms")
+    expect(attention.nth(1).get_by_test_id("reasons")).to_have_text("paused by cli:root")
+    expect(page.get_by_test_id("summary")).to_contain_text("2 of 6 destinations need attention")
+    assert page.evaluate("window.notReloaded === true"), "the page was reloaded instead of refreshed"
+    shot(page, "destinations-attention")
+
+    # When she narrows the page to what needs attention in Herten and pauses it from the refreshed board
+    page.locator("#destination-filters select[name=municipality]").select_option(label="Herten")
+    page.get_by_label("needs attention only").check()
+    page.get_by_role("button", name="Filter").click()
+    expect(board.locator("tr[data-destination]")).to_have_count(1)
+    shot(page, "destinations-filtered")
+    expect(page.locator("#board")).to_have_attribute("data-refreshed-at", re.compile("."), timeout=30_000)
+    board.locator('tr[data-destination="herten-fachverfahren"]').get_by_role("button", name="Pause").click()
+
+    # Then the pause is done (the refreshed form carried the session's CSRF token)
+    expect(page.get_by_role("status")).to_have_text("paused herten-fachverfahren")
+    assert "herten-fachverfahren" in hub.ctx.destination_states.snapshot().paused
 
 
 def test_an_operator_of_gladbeck_cannot_open_a_herten_submission(page: Page, hub: RunningHub) -> None:

@@ -7,6 +7,7 @@ when each message arrived, so the limits are checked where they matter: at the r
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,13 +38,13 @@ def topology(
     """Builds the API (no worker in it) and a worker pool for a region with the given policies."""
     started: list[tuple[RunningHub, Workers]] = []
 
-    def build(**policies: Any) -> tuple[RunningHub, Workers]:
+    def build(env: dict[str, str] | None = None, **policies: Any) -> tuple[RunningHub, Workers]:
         _truncate(postgres_url)
         redis.Redis.from_url(redis_url).flushdb()
         region = write_region(tmp_path / "region", backoffice.url, timeout_seconds=10, **policies)
         settings = make_settings(postgres_url, region, broker_url=redis_url, requeue_after_seconds=2.0)
         api = start_hub(settings, run_worker=False)
-        workers = Workers(worker_env(postgres_url, redis_url, region), tmp_path)
+        workers = Workers(worker_env(postgres_url, redis_url, region, **(env or {})), tmp_path)
         started.append((api, workers))
         return api, workers
 
@@ -51,6 +52,11 @@ def topology(
     for api, workers in started:
         workers.stop_all()
         stop_hub(api)
+
+
+def circuit_of(hub: RunningHub) -> str:
+    control = hub.ctx.destination_states.all().get(DESTINATION)
+    return control.circuit_state if control else "closed"
 
 
 def post_many(hub: RunningHub, n: int) -> list[str]:
@@ -122,10 +128,11 @@ def test_one_process_opening_the_circuit_stops_the_other_and_a_crash_leaves_no_s
     hub, workers = topology(circuit={"failureThreshold": 3, "openSeconds": 4})
     first = workers.start()
 
-    # When its receiver fails 3 times for the first worker process
-    sim.post("/_sim/faults", json={"mode": "status", "status": 503, "system": "gladbeck", "count": 3})
+    # When its receiver fails for the first worker process until the circuit opens
+    sim.post("/_sim/faults", json={"mode": "status", "status": 503, "system": "gladbeck"})
     post_many(hub, 3)
-    wait_for(lambda: hub.ctx.destination_states.all()[DESTINATION].circuit_state == "open", what="open circuit")
+    wait_for(lambda: circuit_of(hub) == "open", what="open circuit")
+    sim.delete("/_sim/faults")
 
     # And that process dies (SIGKILL), and another one starts
     first.send_signal(signal.SIGKILL)
@@ -150,4 +157,28 @@ def test_one_process_opening_the_circuit_stops_the_other_and_a_crash_leaves_no_s
 
     # And after the open period the probe goes through, the circuit closes and everything is delivered
     all_delivered(hub, later)
-    assert hub.ctx.destination_states.all()[DESTINATION].circuit_state == "closed"
+    assert circuit_of(hub) == "closed"
+
+
+def test_a_killed_workers_delivery_is_taken_up_within_15_s_with_the_default_lease(
+    topology: Topology, sim: httpx.Client
+) -> None:
+    # Given two worker processes with the default lease and sweep interval
+    hub, workers = topology(env={"HUB_SWEEP_INTERVAL_SECONDS": "1.0"})
+    doomed = workers.start()
+    # (the receiver stores the next message and holds its answer for 30 s: the attempt is under way)
+    sim.post("/_sim/faults", json={"mode": "latency", "latencyMs": 30000, "recordFirst": True, "count": 1})
+    [submission_id] = post_many(hub, 1)
+    wait_for(lambda: sim.get("/_sim/stats").json()["received"] == 1, what="the attempt under way")
+    workers.start()
+
+    # When the worker holding it is killed
+    doomed.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    doomed.wait(timeout=10)
+
+    # Then the other worker delivers it within about 15 s (lease 10 s + a sweep), as a second attempt
+    all_delivered(hub, [submission_id], timeout=30)
+    assert time.monotonic() - killed_at < 15
+    attempts = [e.detail["outcome"] for e in hub.ctx.submissions.events(submission_id) if e.kind == "attempt"]
+    assert attempts == ["abandoned", "ok"]

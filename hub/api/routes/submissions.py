@@ -137,7 +137,7 @@ async def create_submission(request: Request) -> Response:
     "/{submission_id}",
     response_model=SubmissionOut,
     name="get_submission",
-    responses={403: _PROBLEM, 404: _PROBLEM},
+    responses={403: _PROBLEM, 404: _PROBLEM, 503: _PROBLEM},
 )
 async def get_submission(submission_id: str, hub: Hub, client: PortalClient) -> SubmissionOut:
     view = _visible(client, await run_in_threadpool(hub.submissions.get, submission_id))
@@ -167,7 +167,9 @@ async def get_submission(submission_id: str, hub: Hub, client: PortalClient) -> 
     )
 
 
-@router.get("/{submission_id}/events", response_model=EventsOut, responses={403: _PROBLEM, 404: _PROBLEM})
+@router.get(
+    "/{submission_id}/events", response_model=EventsOut, responses={403: _PROBLEM, 404: _PROBLEM, 503: _PROBLEM}
+)
 async def get_events(submission_id: str, hub: Hub, client: PortalClient, after: int = 0) -> EventsOut:
     _visible(client, await run_in_threadpool(hub.submissions.get, submission_id))
     events = await run_in_threadpool(hub.submissions.events, submission_id, after=after)

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from hub.api.database_errors import unavailable
 from hub.api.deps import Hub
 from hub.api.problems import KINDS, Problem
 
@@ -27,8 +28,8 @@ async def readyz(hub: Hub) -> Response:
 
     try:
         await run_in_threadpool(ping)
-    except Exception as exc:
-        raise Problem("unavailable", f"database: {type(exc).__name__}") from exc
+    except Exception as exc:  # whatever fails, the process cannot serve: not ready
+        raise unavailable() from exc
     return JSONResponse({"status": "ready", "database": hub.db.dialect})
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from hub.ops.console.actions import router as actions_router
+from hub.ops.console.destinations import router as destinations_router
 from hub.ops.console.pages import router as pages_router
 from hub.ops.console.session import LoginRequired, redirect_to_login
 
@@ -22,6 +23,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def mount_console(app: FastAPI) -> None:
+    app.include_router(destinations_router)
     app.include_router(pages_router)
     app.include_router(actions_router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -1,4 +1,4 @@
-"""The console's pages (GET): overview, dead letters, a submission's trace, search, audit log, login."""
+"""The console's pages (GET): dead letters, a submission's trace, search, audit log, login."""
 
 from __future__ import annotations
 
@@ -15,12 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from hub.domain.masking import mask_json, mask_xml
-from hub.ops.console.charts import HEIGHT, WIDTH, polyline
 from hub.ops.console.session import LOGIN_COOKIE, ConsoleSession, hub_of, new_login_token, set_cookie
 from hub.service.validation_report import validation_report
 from hub.store.operator_views import ERROR_KINDS, OperatorViews
 from hub.store.operators import OperatorAccount
-from hub.store.types import utcnow
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -33,13 +31,6 @@ def _views(request: Request) -> OperatorViews:
 
 def visible_destinations(request: Request, operator: OperatorAccount) -> list[Any]:
     return [d for d in hub_of(request).region.destinations.values() if operator.sees(d.municipality)]
-
-
-def _age(since: datetime | None) -> str:
-    if since is None:
-        return "–"
-    seconds = int((utcnow() - since).total_seconds())
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min" if seconds < 7200 else f"{seconds // 3600} h"
 
 
 def _when(value: str | None) -> datetime | None:
@@ -65,42 +56,6 @@ async def login_page(request: Request) -> Response:
     response = templates.TemplateResponse(request, "login.html", {"login_token": token, "failed": failed})
     set_cookie(response, request, LOGIN_COOKIE, token, max_age=900)
     return response
-
-
-@router.get("/")
-async def overview(request: Request, session: ConsoleSession) -> Response:
-    hub = hub_of(request)
-    activity = await run_in_threadpool(_views(request).activity)
-    controls = await run_in_threadpool(hub.destination_states.all)
-    breakers = hub.guards.breakers()
-    rows = []
-    for d in visible_destinations(request, session.operator):
-        a = activity.get(d.id)
-        counts = a.counts if a else {}
-        delivered = a.delivered if a else [0] * 12
-        failed = a.failed if a else [0] * 12
-        peak = max([*delivered, *failed, 1])
-        control = controls.get(d.id)
-        rows.append(
-            {
-                "id": d.id,
-                "name": d.name,
-                "municipality": d.municipality or "region",
-                "backlog": counts.get("pending", 0) + counts.get("retrying", 0),
-                "in_flight": counts.get("in_flight", 0),
-                "delivered": counts.get("delivered", 0),
-                "dead": counts.get("dead", 0),
-                "delivered_hour": sum(delivered),
-                "failed_hour": sum(failed),
-                "delivered_points": polyline(delivered, peak),
-                "failed_points": polyline(failed, peak),
-                "oldest": _age(a.oldest_waiting if a else None),
-                "circuit": breakers[d.id].state.value if d.id in breakers else "closed",
-                "paused": bool(control and control.paused),
-                "paused_by": control.paused_by if control else None,
-            }
-        )
-    return page(request, "overview.html", session, destinations=rows, chart_width=WIDTH, chart_height=HEIGHT)
 
 
 @router.get("/dead-letters")
