@@ -48,11 +48,14 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def redis_url() -> str:
+    """The test's Redis database, emptied: no broker message nor destination limit (a circuit
+    opened by an earlier test) carries over."""
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.ping()
+        client.flushdb()
     except redis.RedisError as exc:
         pytest.fail(f"Redis is required at {REDIS_URL} (HUB_TEST_REDIS_URL): {exc}")
     finally:
