@@ -9,7 +9,8 @@ Destination settings::
 
 Credentials are referenced by environment variable and read at send time, never stored in config.
 The message id travels in ``Idempotency-Key`` (and ``X-Hub-Message-Id``) so the receiver can
-discard a repeat after a lost response.
+discard a repeat after a lost response. A 2xx answer must be JSON (or empty); anything else, such as
+a proxy's HTML page or truncated JSON, is retried, never taken as delivered.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ import orjson
 
 from connectors.fachverfahren.auth import auth_headers
 from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
-from hub.connectors.http import client_for, raise_for_delivery, transport_errors
-from hub.errors import PermanentError
+from hub.connectors.http import client_for, expect_json, raise_for_delivery, transport_errors
 from hub.mapping.engine import apply_spec
 
 MEDIA_TYPE = "application/json"
@@ -80,10 +80,8 @@ class RestConnector(Connector):
         with transport_errors():
             response = self.client.post(self.url, content=message.body, headers=headers)
         raise_for_delivery(response)
-        try:
-            answer = response.json() if response.content else {}
-        except ValueError as exc:
-            raise PermanentError(f"{response.status_code}: receiver answered with invalid JSON") from exc
+        # A 2xx that is not JSON (a proxy's page, a cut-off answer) is retried: see expect_json.
+        answer = expect_json(response, "the back office") if response.content else {}
         reference = answer.get("receiptId") or answer.get("id") if isinstance(answer, dict) else None
         detail = {"duplicate": True} if isinstance(answer, dict) and answer.get("duplicate") else {}
         return Receipt(reference=reference, status_code=response.status_code, detail=detail)

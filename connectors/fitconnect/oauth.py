@@ -2,7 +2,7 @@
 
 The client secret is never configured directly: the destination names the environment variable
 that holds it, read when a token is needed. A refused secret (4xx) is permanent; an unreachable
-token endpoint is transient.
+token endpoint, or one answering a 2xx that is not JSON (a proxy's page), is transient.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from hub.connectors.http import raise_for_delivery, transport_errors
+from hub.connectors.http import expect_json, raise_for_delivery, transport_errors
 from hub.errors import ConfigError, PermanentError
 
 EXPIRY_MARGIN_SECONDS = 30.0
@@ -64,8 +64,8 @@ class TokenSource:
         with transport_errors():
             response = self._client.post(self.credentials.token_url, data=form)
         raise_for_delivery(response)
+        body = expect_json(response, "the token endpoint")
         try:
-            body = response.json()
             return str(body["access_token"]), float(body.get("expires_in", 300))
         except (ValueError, KeyError, TypeError) as exc:
             raise PermanentError("token endpoint answered without an access_token") from exc

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from hub.connectors.http import raise_for_delivery, transport_errors
+from hub.connectors.http import expect_json, raise_for_delivery, transport_errors
 from hub.errors import PermanentError
 
 
@@ -47,9 +47,10 @@ class RouteLookup:
         with transport_errors():
             response = self._client.get(f"{self.routing_url}/routes", params={"leikaKey": leika_key, "ars": ars})
         raise_for_delivery(response)
+        answer = expect_json(response, "the Routing API")
         try:
-            routes = response.json()["routes"]
-        except (ValueError, KeyError, TypeError) as exc:
+            routes = answer["routes"]
+        except (KeyError, TypeError) as exc:
             raise PermanentError("Routing API answered without routes") from exc
         if not routes:
             raise PermanentError(f"Routing API knows no destination for leikaKey {leika_key} in ARS {ars}")

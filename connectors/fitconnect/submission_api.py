@@ -4,6 +4,9 @@ Sending is three steps: ``POST /v1/submissions`` announces the submission and it
 (the platform answers with the submission and case ids), ``PUT`` each attachment as JWE, then
 ``PUT`` the submission with the encrypted metadata and data, which submits it. The outcome is
 read later from the case's event log (``GET /v1/cases/{caseId}/events``).
+
+A 2xx whose body is not the platform's JSON (a proxy's HTML page, a truncated answer) is a
+:class:`~hub.errors.TransientError`: the send is retried, never made dead or taken as submitted.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 import httpx
 
 from connectors.fitconnect.oauth import TokenSource
-from hub.connectors.http import raise_for_delivery, transport_errors
+from hub.connectors.http import expect_json, raise_for_delivery, transport_errors
 from hub.errors import PermanentError
 
 JOSE = "application/jose"
@@ -60,10 +63,7 @@ class SubmissionApi:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise PermanentError(f"{response.request.url.path}: answer is not JSON") from exc
+        body = expect_json(response, f"FIT-Connect {response.request.url.path}")
         if not isinstance(body, dict):
             raise PermanentError(f"{response.request.url.path}: answer is not a JSON object")
         return body
@@ -85,11 +85,17 @@ class SubmissionApi:
 
     def upload_attachment(self, submission_id: str, attachment_id: str, jwe: str) -> None:
         path = f"/v1/submissions/{submission_id}/attachments/{attachment_id}"
-        self._call("PUT", path, content=jwe.encode(), headers={"Content-Type": JOSE})
+        self._no_page(self._call("PUT", path, content=jwe.encode(), headers={"Content-Type": JOSE}))
 
     def submit(self, submission_id: str, encrypted_metadata: str, encrypted_data: str) -> None:
         body = {"encryptedMetadata": encrypted_metadata, "encryptedData": encrypted_data}
-        self._call("PUT", f"/v1/submissions/{submission_id}", json=body)
+        self._no_page(self._call("PUT", f"/v1/submissions/{submission_id}", json=body))
+
+    def _no_page(self, response: httpx.Response) -> None:
+        """The platform answers these with nothing or JSON; anything else came from an intermediary,
+        so the step is retried, never taken as done."""
+        if response.content:
+            expect_json(response, f"FIT-Connect {response.request.url.path}")
 
     def events(self, case_id: str) -> list[str]:
         body = self._json(self._call("GET", f"/v1/cases/{case_id}/events"))

@@ -1,7 +1,8 @@
 """Status callbacks to a portal: the change as JSON, signed like FIT-Connect callbacks.
 
 The signature is made at send time, so each attempt carries a fresh ``callback-timestamp``
-and a receiver's five-minute window holds for retries too.
+and a receiver's five-minute window holds for retries too. The portal's answer needs no body; a 2xx
+with an HTML page (a proxy's or a login wall's, not the portal's) is retried.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 
 from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
-from hub.connectors.http import client_for, raise_for_delivery, transport_errors
+from hub.connectors.http import client_for, raise_for_delivery, refuse_html_page, transport_errors
 from hub.errors import ConfigError
 from hub.signing import signed_headers
 
@@ -37,6 +38,7 @@ class PortalCallbackConnector(Connector):
         with transport_errors():
             response = self._client.post(self.url, content=message.body, headers=headers)
         raise_for_delivery(response)
+        refuse_html_page(response, "the portal")
         return Receipt(reference=None, status_code=response.status_code)
 
     def close(self) -> None:

@@ -66,11 +66,15 @@ class Deadline:
     def expired(self) -> bool:
         return self._expired or self.clock() >= self.expires_at
 
+    def exceeded(self) -> AttemptTimeout:
+        """The error to raise for this deadline, once it has passed."""
+        return AttemptTimeout(f"attempt deadline of {self.seconds:g} s exceeded")
+
     def remaining(self) -> float:
         """Seconds left; raises :class:`AttemptTimeout` when none are."""
         left = self.expires_at - self.clock()
         if left <= 0 or self._expired:
-            raise AttemptTimeout(f"attempt deadline of {self.seconds:g} s exceeded")
+            raise self.exceeded()
         return left
 
     def timeout(self, configured: float | None) -> float:

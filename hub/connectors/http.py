@@ -1,7 +1,14 @@
 """HTTP delivery shared by the HTTP-based connectors: one pooled client, one error classification.
 
+Every client built here runs on :class:`~hub.connectors.deadline_transport.DeadlineTransport`, so
+each request made inside an attempt (:func:`~hub.connectors.deadline.attempt_deadline`) is bounded
+by the attempt's deadline and its answer by the destination's ``maxAnswerBytes``.
+
 Transient: connect errors, timeouts, dropped connections, 408, 425, 429 and 5xx (honouring
-``Retry-After``). Permanent: every other 4xx, with the receiver's reason taken from the body.
+``Retry-After``), the attempt's deadline or answer cap exceeded, and a 2xx whose body is not what
+the connector expects (:func:`expect_json`: a proxy's HTML error page, truncated JSON), since such
+an answer proves nothing about the receiver. Permanent: every other 4xx, with the receiver's reason
+taken from the body.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from typing import Any
 import httpx
 
 from hub.connectors.base import Destination
+from hub.connectors.deadline import AnswerTooLarge, AttemptTimeout, current_deadline
+from hub.connectors.deadline_transport import DeadlineTransport, deadline_client
 from hub.errors import PermanentError, TransientError
 
 TRANSIENT_STATUS = frozenset({408, 425, 429})
@@ -33,12 +42,7 @@ def client_for(destination: Destination, *, max_connections: int | None = None) 
             ctx.load_cert_chain(tls["certFile"], tls.get("keyFile"))
         verify = ctx
     limit = max_connections or max(destination.concurrency, 1)
-    return httpx.Client(
-        timeout=httpx.Timeout(destination.timeout_seconds),
-        limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
-        verify=verify,
-        follow_redirects=False,
-    )
+    return deadline_client(destination.timeout_seconds, verify=verify, max_connections=limit)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -88,10 +92,78 @@ def raise_for_delivery(response: httpx.Response) -> None:
 
 @contextmanager
 def transport_errors() -> Iterator[None]:
-    """Map httpx's transport failures to transient delivery errors."""
+    """Map httpx's transport failures to transient delivery errors; one the attempt's deadline
+    caused (its abort shut the socket) is an :class:`AttemptTimeout`."""
     try:
         yield
-    except httpx.TimeoutException as exc:
-        raise TransientError(f"timeout: {type(exc).__name__}") from exc
+    except (AttemptTimeout, AnswerTooLarge):
+        raise
     except httpx.TransportError as exc:
+        deadline = current_deadline()
+        if deadline is not None and deadline.expired:
+            raise deadline.exceeded() from exc
+        if isinstance(exc, httpx.TimeoutException):
+            raise TransientError(f"timeout: {type(exc).__name__}") from exc
         raise TransientError(f"transport error: {type(exc).__name__}: {exc}") from exc
+
+
+JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
+
+
+def expect_json(response: httpx.Response, what: str = "receiver") -> Any:
+    """The JSON body of a 2xx answer; anything else is a :class:`TransientError`, not a refusal.
+
+    A proxy or load balancer in front of a receiver answers 200 with its own HTML page, or cuts an
+    answer short: that says nothing about whether the receiver took the message, so the attempt is
+    retried (the receiver discards a repeat by its ``Idempotency-Key``), never made dead or counted
+    as delivered.
+    """
+    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    excerpt = response.text[:EXCERPT_CHARS]
+    if not (media_type in JSON_MEDIA_TYPES or media_type.endswith("+json")):
+        raise TransientError(
+            f"{response.status_code}: {what} answered {media_type or 'without a content type'}, not JSON"
+            " (an intermediary's page?)",
+            status_code=response.status_code,
+            response_excerpt=excerpt,
+        )
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise TransientError(
+            f"{response.status_code}: {what} answered with invalid or truncated JSON",
+            status_code=response.status_code,
+            response_excerpt=excerpt,
+        ) from exc
+
+
+def refuse_html_page(response: httpx.Response, what: str = "receiver") -> None:
+    """A 2xx answered with an HTML page is a :class:`TransientError`, for receivers whose answer's
+    body does not matter otherwise (status callbacks).
+
+    An API endpoint does not answer with a web page; a proxy, a captive portal or a login wall in
+    front of it does, and then the receiver never saw the message.
+    """
+    media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in ("text/html", "application/xhtml+xml"):
+        raise TransientError(
+            f"{response.status_code}: {what} answered with an HTML page (an intermediary's page?)",
+            status_code=response.status_code,
+            response_excerpt=response.text[:EXCERPT_CHARS],
+        )
+
+
+__all__ = [
+    "EXCERPT_CHARS",
+    "JSON_MEDIA_TYPES",
+    "TRANSIENT_STATUS",
+    "DeadlineTransport",
+    "client_for",
+    "deadline_client",
+    "expect_json",
+    "parse_retry_after",
+    "raise_for_delivery",
+    "receiver_reason",
+    "refuse_html_page",
+    "transport_errors",
+]

@@ -34,7 +34,7 @@ from starlette.routing import Route
 from hub.schemas import SchemaCatalog
 from hub.sim.control import control_routes, json_response, problem_response
 from hub.sim.dms_container import XDOMEA, Refused, UnpackedMessage, read_container
-from hub.sim.faults import FaultBook, FaultMode, http_fault_response, quiet_simulated_drops
+from hub.sim.faults import FaultBook, FaultMode, http_fault_response, quiet_simulated_drops, trickled
 
 STATE_KEY = "dms"
 MAX_BODY_BYTES = 100 * 1024 * 1024
@@ -193,15 +193,17 @@ async def _receive(request: Request, state: DmsState, catalog: SchemaCatalog) ->
         if k in request.headers
     }
     filed: FiledMessage | None = None
-    for rule in state.faults.take(system):
+    fired = state.faults.take(system)
+    for rule in fired:
         if rule.record_first and filed is None:
             filed = state.file(system, message_id, unpacked, headers)
         if rule.mode is FaultMode.LATENCY:
             await asyncio.sleep((rule.latency_ms or 0) / 1000)
+        if rule.mode.proceeds:
             continue
-        return await http_fault_response(rule, request, _problem)
+        return trickled(fired, await http_fault_response(rule, request, _problem))
     filed = filed or state.file(system, message_id, unpacked, headers)
-    return _json(filed.answer, 201)
+    return trickled(fired, _json(filed.answer, 201))
 
 
 def create_dms_app(catalog: SchemaCatalog | None = None) -> Starlette:

@@ -6,9 +6,27 @@ requests. The REST back office knows the plain HTTP modes; the SOAP vendor simul
 ``soapFault`` (a SOAP fault envelope with a fault code and a detail element), so each simulator
 says which modes it accepts when it creates its :class:`FaultBook`.
 
+Modes every HTTP simulator accepts (:data:`HTTP_MODES`):
+
+=========  ==================================================================================
+status     answer ``status`` (default 503) with ``reason`` (and ``Retry-After`` from ``retryAfter``)
+latency    wait ``latencyMs``, then handle the request as usual
+timeout    answer nothing until the client gives up (or ``latencyMs``, default 60 s; then 504)
+drop       start a ``status`` answer (default 201), send a fragment of its body, close the socket
+trickle    handle the request as usual, but send the answer's body one byte every ``intervalMs``
+           (default 2000): each read the client makes is quick, the whole answer takes minutes
+html       answer ``status`` (default 200) with ``Content-Type: text/html`` and a proxy's error
+           page, as a reverse proxy or load balancer in front of a receiver does
+reset      abort the TCP connection with an RST before answering (``SO_LINGER`` 0, then close):
+           the client sees "connection reset by peer"
+=========  ==================================================================================
+
+e.g. ``{"mode": "trickle", "intervalMs": 2000}``, ``{"mode": "html"}``, ``{"mode": "reset", "count": 1}``.
+
 Rule JSON: ``{"mode", "system", "count", "status", "reason", "retryAfter", "latencyMs",
-"recordFirst"}`` and, for ``soapFault`` only, ``"faultCode"`` (``Server`` or ``Client``) and
-``"detail"`` (the name of the detail element the simulator puts into the fault).
+"intervalMs", "recordFirst"}`` and, for ``soapFault`` only, ``"faultCode"`` (``Server`` or
+``Client``) and ``"detail"`` (the name of the detail element the simulator puts into the fault).
+``intervalMs`` belongs to ``trickle`` only.
 """
 
 from __future__ import annotations
@@ -17,211 +35,28 @@ import asyncio
 import contextlib
 import logging
 import math
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, TypeVar
+import socket
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-DEFAULT_TIMEOUT_MS = 60_000
+from hub.sim.fault_rules import (
+    DEFAULT_TIMEOUT_MS,
+    DEFAULT_TRICKLE_INTERVAL_MS,
+    HTTP_MODES,
+    SOAP_FAULT_CODES,
+    SOAP_MODES,
+    FaultBook,
+    FaultMode,
+    FaultRule,
+)
+
 _DROP_PARTIAL_BODY = b'{"receiptId":"'
 _DROP_CLAIMED_LENGTH = 256
-
-_T = TypeVar("_T")
-
-
-class FaultMode(StrEnum):
-    """How an injected fault misbehaves; only ``latency`` lets the request proceed afterwards."""
-
-    STATUS = "status"
-    LATENCY = "latency"
-    TIMEOUT = "timeout"
-    DROP = "drop"
-    SOAP_FAULT = "soapFault"
-
-
-HTTP_MODES = frozenset({FaultMode.STATUS, FaultMode.LATENCY, FaultMode.TIMEOUT, FaultMode.DROP})
-"""What any HTTP simulator can do: answer a status, wait, wait until the client gives up, drop."""
-SOAP_MODES = HTTP_MODES | {FaultMode.SOAP_FAULT}
-
-SOAP_FAULT_CODES = frozenset({"Server", "Client"})
-"""SOAP 1.1 names; a SOAP 1.2 simulator answers ``Receiver`` and ``Sender`` for them."""
-
-_DEFAULT_STATUS = {FaultMode.STATUS: 503, FaultMode.TIMEOUT: 504, FaultMode.DROP: 201, FaultMode.SOAP_FAULT: 500}
-_FAULT_FIELDS = frozenset({"system", "mode", "count", "status", "reason", "retryAfter", "latencyMs", "recordFirst"})
-_SOAP_FIELDS = frozenset({"faultCode", "detail"})
-
-
-@dataclass(slots=True)
-class FaultRule:
-    """One injected fault, optionally scoped to a system and to the next ``count`` requests."""
-
-    id: int
-    mode: FaultMode
-    system: str | None = None
-    count: int | None = None
-    status: int | None = None
-    reason: str = "simulated fault"
-    retry_after: float | None = None
-    latency_ms: int | None = None
-    record_first: bool = False
-    fault_code: str | None = None
-    """``soapFault`` only: ``Server`` (the receiver's problem) or ``Client`` (the request's)."""
-    detail: str | None = None
-    """``soapFault`` only: the detail element to answer with, as the simulator names it."""
-
-    def matches(self, system: str) -> bool:
-        return self.system is None or self.system == system
-
-    @property
-    def effective_status(self) -> int:
-        return self.status if self.status is not None else _DEFAULT_STATUS.get(self.mode, 503)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "system": self.system,
-            "mode": self.mode.value,
-            "count": self.count,
-            "status": self.status,
-            "reason": self.reason,
-            "retryAfter": self.retry_after,
-            "latencyMs": self.latency_ms,
-            "recordFirst": self.record_first,
-        }
-        if self.mode is FaultMode.SOAP_FAULT:
-            out |= {"faultCode": self.fault_code, "detail": self.detail}
-        return out
-
-    @classmethod
-    def from_json(cls, data: object, rule_id: int, modes: frozenset[FaultMode] = HTTP_MODES) -> FaultRule:
-        """Validate a rule posted to ``/_sim/faults``; unknown keys are refused to catch typos."""
-        if not isinstance(data, dict):
-            raise ValueError("a fault rule must be a JSON object")
-        allowed = _FAULT_FIELDS | (_SOAP_FIELDS if FaultMode.SOAP_FAULT in modes else frozenset())
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise ValueError(f"unknown fault field(s): {', '.join(unknown)}")
-        try:
-            mode = FaultMode(data.get("mode", ""))
-        except ValueError:
-            mode = None
-        if mode not in modes:
-            raise ValueError(f"mode must be one of {sorted(m.value for m in modes)}")
-        fault_code = _optional(data, "faultCode", str)
-        detail = _optional(data, "detail", str)
-        if mode is FaultMode.SOAP_FAULT:
-            fault_code = fault_code or "Server"
-            if fault_code not in SOAP_FAULT_CODES:
-                raise ValueError(f"faultCode must be one of {sorted(SOAP_FAULT_CODES)}")
-        elif fault_code is not None or detail is not None:
-            raise ValueError("faultCode and detail belong to mode soapFault")
-        return cls(
-            id=rule_id,
-            mode=mode,
-            system=_optional(data, "system", str),
-            count=_positive_int(data, "count"),
-            status=_status(data),
-            reason=_optional(data, "reason", str) or "simulated fault",
-            retry_after=_non_negative(data, "retryAfter"),
-            latency_ms=_non_negative_int(data, "latencyMs"),
-            record_first=bool(_optional(data, "recordFirst", bool)),
-            fault_code=fault_code,
-            detail=detail,
-        )
-
-
-def _optional(data: dict[str, Any], key: str, kind: type[_T]) -> _T | None:
-    value = data.get(key)
-    if value is None or (isinstance(value, kind) and not (kind is int and isinstance(value, bool))):
-        return value
-    raise ValueError(f"{key} must be a {kind.__name__} or null")
-
-
-def _positive_int(data: dict[str, Any], key: str) -> int | None:
-    value = _optional(data, key, int)
-    if value is not None and value < 1:
-        raise ValueError(f"{key} must be at least 1 (or null for 'until cleared')")
-    return value
-
-
-def _non_negative_int(data: dict[str, Any], key: str) -> int | None:
-    value = _optional(data, key, int)
-    if value is not None and value < 0:
-        raise ValueError(f"{key} must not be negative")
-    return value
-
-
-def _non_negative(data: dict[str, Any], key: str) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError(f"{key} must be a non-negative number or null")
-    return float(value)
-
-
-def _status(data: dict[str, Any]) -> int | None:
-    value = _optional(data, "status", int)
-    if value is not None and not 200 <= value <= 599:
-        raise ValueError("status must be between 200 and 599")
-    return value
-
-
-class FaultBook:
-    """A simulator's fault rules. Thread-safe: requests take rules while a test adds or clears them.
-
-    ``check`` lets a simulator refuse rules it cannot honour (e.g. an unknown detail element).
-    """
-
-    def __init__(
-        self, modes: frozenset[FaultMode] = HTTP_MODES, check: Callable[[FaultRule], None] | None = None
-    ) -> None:
-        self.modes = modes
-        self._check = check
-        self._rules: list[FaultRule] = []
-        self._next_id = 1
-        self._lock = threading.Lock()
-
-    def take(self, system: str) -> list[FaultRule]:
-        """The rules that fire for this request, in order, up to the first one that ends it.
-
-        Each fired rule uses up one of its ``count``; an exhausted rule is removed.
-        """
-        fired: list[FaultRule] = []
-        with self._lock:
-            for rule in list(self._rules):
-                if not rule.matches(system):
-                    continue
-                fired.append(rule)
-                if rule.count is not None:
-                    rule.count -= 1
-                    if rule.count <= 0:
-                        self._rules.remove(rule)
-                if rule.mode is not FaultMode.LATENCY:
-                    break
-        return fired
-
-    def add(self, data: object) -> FaultRule:
-        with self._lock:
-            rule = FaultRule.from_json(data, self._next_id, self.modes)
-            if self._check is not None:
-                self._check(rule)
-            self._next_id += 1
-            self._rules.append(rule)
-            return rule
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
-
-    def to_json(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [rule.to_json() for rule in self._rules]
 
 
 # -- answering: what the HTTP modes do to a request ---------------------------------------------------
@@ -266,15 +101,104 @@ async def _until_disconnect(receive: Receive) -> None:
         pass
 
 
+PROXY_ERROR_PAGE = """<!DOCTYPE html>
+<html><head><title>502 Bad Gateway</title></head>
+<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response from an upstream server.</p>
+<hr><address>simulated reverse proxy</address></body></html>
+"""
+
+
+class ResetConnection(Response):
+    """No answer at all: the connection is aborted with an RST (``SO_LINGER`` 0, then close).
+
+    uvicorn puts no transport into the ASGI scope; its ``receive`` is a bound method of the request
+    cycle that holds it, so :func:`connection_transport` takes it from the request's ``receive``
+    (before any wrapper replaces it). Without one, the connection is only closed: a drop.
+    """
+
+    def __init__(self, transport: Any) -> None:
+        super().__init__(status_code=500)
+        self.transport = transport
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        transport = self.transport
+        if transport is None:
+            raise SimulatedDrop("simulated connection reset (as a close: no transport at hand)")
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+        # The server learns of the lost connection on its next loop pass; answer nothing meanwhile.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_until_disconnect(receive), 5)
+
+
+def connection_transport(receive: Receive) -> Any:
+    """The asyncio (or uvloop) transport of the connection ``receive`` belongs to, if uvicorn's."""
+    transport = getattr(getattr(receive, "__self__", None), "transport", None)
+    # uvloop's transports are no asyncio.Transport subclasses: ask for what is used.
+    if callable(getattr(transport, "abort", None)) and callable(getattr(transport, "get_extra_info", None)):
+        return transport
+    return None
+
+
+class TrickledResponse(Response):
+    """Whatever ``inner`` answers, its status and headers at once and its body one byte every
+    ``interval_ms``; it stops when the client goes away, so abandoned answers do not pile up."""
+
+    def __init__(self, inner: ASGIApp, interval_ms: int) -> None:
+        super().__init__(status_code=200)
+        self.inner = inner
+        self.interval = interval_ms / 1000
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gone: asyncio.Future[None] | None = None
+
+        async def trickle(message: Message) -> None:
+            nonlocal gone
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            # The app has read its request by now: what receive yields next is the disconnect.
+            if gone is None:
+                gone = asyncio.ensure_future(_until_disconnect(receive))
+            body: bytes = message.get("body", b"")
+            for i in range(len(body)):
+                await asyncio.wait({gone}, timeout=self.interval)
+                if gone.done():
+                    return
+                await send({"type": "http.response.body", "body": body[i : i + 1], "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": message.get("more_body", False)})
+
+        try:
+            await self.inner(scope, receive, trickle)
+        finally:
+            if gone is not None:
+                gone.cancel()
+
+
+def trickled(fired: Sequence[FaultRule], response: Response) -> Response:
+    """``response`` as it is, or trickled if one of the rules fired for this request is ``trickle``."""
+    for rule in fired:
+        if rule.mode is FaultMode.TRICKLE:
+            return TrickledResponse(response, rule.trickle_interval_ms)
+    return response
+
+
 Answer = Callable[[int, str, "dict[str, str] | None"], Response]
 """How a simulator words an error answer: ``(status, reason, headers) -> Response``."""
 
 
 async def http_fault_response(rule: FaultRule, request: Request, answer: Answer) -> Response:
-    """The answer of a ``status``, ``timeout`` or ``drop`` rule; ``answer`` renders status and reason."""
+    """The answer of a ``status``, ``timeout``, ``drop``, ``html`` or ``reset`` rule; ``answer``
+    renders status and reason."""
     status = rule.effective_status
     if rule.mode is FaultMode.DROP:
         return DroppedResponse(status)
+    if rule.mode is FaultMode.RESET:
+        return ResetConnection(connection_transport(request.receive))
+    if rule.mode is FaultMode.HTML:
+        return Response(PROXY_ERROR_PAGE, status, media_type="text/html")
     if rule.mode is FaultMode.TIMEOUT:
         # Stop waiting as soon as the client gives up, so abandoned requests do not pile up.
         wait_ms = rule.latency_ms if rule.latency_ms is not None else DEFAULT_TIMEOUT_MS
@@ -287,7 +211,10 @@ async def http_fault_response(rule: FaultRule, request: Request, answer: Answer)
 
 
 __all__ = [
+    "DEFAULT_TIMEOUT_MS",
+    "DEFAULT_TRICKLE_INTERVAL_MS",
     "HTTP_MODES",
+    "PROXY_ERROR_PAGE",
     "SOAP_FAULT_CODES",
     "SOAP_MODES",
     "Answer",
@@ -295,7 +222,11 @@ __all__ = [
     "FaultBook",
     "FaultMode",
     "FaultRule",
+    "ResetConnection",
     "SimulatedDrop",
+    "TrickledResponse",
+    "connection_transport",
     "http_fault_response",
     "quiet_simulated_drops",
+    "trickled",
 ]

@@ -18,11 +18,14 @@ Control (``/_sim``): ``GET /_sim/submissions`` (decrypted content, base64), ``PU
 (``{"caseId", "submissionId", "event"}``: append a SET signed with a foreign key), ``PUT /_sim/routes``
 (``{"forgeSignatures": true}``: routes signed with a foreign key), and
 ``/_sim/faults`` (the shared fault rules; ``system`` is ``token``, ``routing`` or ``submission``;
-e.g. ``{"mode": "status", "status": 429, "retryAfter": 1}`` or ``{"mode": "timeout"}`` that never answers).
+e.g. ``{"mode": "status", "status": 429, "retryAfter": 1}``, ``{"mode": "timeout"}`` that never answers,
+``{"mode": "trickle", "intervalMs": 500}`` that answers one byte at a time, ``{"mode": "html"}``,
+``{"mode": "reset"}``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import threading
@@ -36,10 +39,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from hub.schemas import SchemaCatalog
 from hub.signing import signed_headers
-from hub.sim.faults import FaultBook, http_fault_response
+from hub.sim.faults import FaultBook, FaultMode, TrickledResponse, http_fault_response, trickled
 from hub.sim.fitconnect_pki import SigningKey
 from hub.sim.fitconnect_state import Decision, FitConnectState, SimSubmission
 
@@ -79,15 +83,23 @@ class FitConnectSimulator:
         )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        app: ASGIApp = self.app
         if scope["type"] == "http" and not scope["path"].startswith("/_sim"):
             system = scope["path"].strip("/").split("/")[0]
-            for rule in self.faults.take(system):
-                if rule.mode.value != "latency":
-                    request = Request(scope, receive)
-                    response = await http_fault_response(rule, request, lambda s, r, h: _problem(s, r, h))
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+            fired = self.faults.take(system)
+            for rule in fired:
+                if rule.mode is FaultMode.LATENCY:
+                    await asyncio.sleep((rule.latency_ms or 0) / 1000)
+                if rule.mode.proceeds:
+                    continue
+                request = Request(scope, receive)
+                response = await http_fault_response(rule, request, lambda s, r, h: _problem(s, r, h))
+                await trickled(fired, response)(scope, receive, send)
+                return
+            trickle = next((r for r in fired if r.mode is FaultMode.TRICKLE), None)
+            if trickle is not None:
+                app = TrickledResponse(self.app, trickle.trickle_interval_ms)
+        await app(scope, receive, send)
 
     # -- OAuth and Routing -------------------------------------------------------------------
 

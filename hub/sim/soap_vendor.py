@@ -38,7 +38,15 @@ from hub.config import PROJECT_ROOT
 from hub.schemas.model import SchemaSet
 from hub.schemas.xsd import XsdValidator, compile_xsd
 from hub.sim.control import control_routes, json_response
-from hub.sim.faults import SOAP_MODES, FaultBook, FaultMode, FaultRule, http_fault_response, quiet_simulated_drops
+from hub.sim.faults import (
+    SOAP_MODES,
+    FaultBook,
+    FaultMode,
+    FaultRule,
+    http_fault_response,
+    quiet_simulated_drops,
+    trickled,
+)
 from hub.xml import XmlError, parse_xml
 
 STATE_KEY = "soap_vendor"
@@ -321,23 +329,25 @@ async def _handle(request: Request, state: SoapVendorState, validator: XsdValida
     headers = {name: request.headers[name] for name in RECORDED_HEADERS if name in request.headers}
     data = await request.body()
     recorded: tuple[ReceivedRequest, bool] | None = None
-    for rule in state.faults.take(system):
+    fired = state.faults.take(system)
+    for rule in fired:
         if rule.record_first and recorded is None:
             recorded = state.record(system, call.message_id, version, data, headers)
         if rule.mode is FaultMode.LATENCY:
             await asyncio.sleep((rule.latency_ms or 0) / 1000)
+        if rule.mode.proceeds:
             continue
         if rule.mode is FaultMode.SOAP_FAULT:
             injected = SoapFault(rule.reason, rule.fault_code or "Server", rule.detail, rule.status)
-            return _fault_response(version, injected)
-        return await http_fault_response(rule, request, _text)
+            return trickled(fired, _fault_response(version, injected))
+        return trickled(fired, await http_fault_response(rule, request, _text))
     if recorded is None:
         recorded = state.record(system, call.message_id, version, data, headers)
     answer = answer_body(*recorded)
     problems = validator.validate(answer)
     if problems:
         raise _InvalidAnswer(f"{OPERATION} answer is not schema-valid: {problems}")
-    return _soap_response(version, envelope(version, answer))
+    return trickled(fired, _soap_response(version, envelope(version, answer)))
 
 
 def load_validator(wsdl_path: Path) -> XsdValidator:

@@ -179,7 +179,10 @@ def test_next_n_requests_fail_with_503_and_retry_after_then_succeed(sim: httpx.C
         "duplicates": 0,
         "faulted": 2,
         "inFlight": 0,
+        "parallel": 0,
+        "answering": 0,
         "bySystem": None,
+        "peakOpenBySystem": {"gladbeck": 1},
     }
 
 
@@ -323,7 +326,10 @@ def test_stats_count_and_reset_forgets(sim: httpx.Client) -> None:
         "duplicates": 1,
         "faulted": 0,
         "inFlight": 0,
+        "parallel": 0,
+        "answering": 0,
         "bySystem": {"gladbeck": 1, "marl": 1},
+        "peakOpenBySystem": {"gladbeck": 1, "marl": 1},
     }
     assert after["received"] == after["requests"] == after["duplicates"] == 0
     assert sim.get("/_sim/messages/m1").status_code == 404

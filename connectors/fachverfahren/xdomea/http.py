@@ -12,8 +12,9 @@ and POSTs it with
 * the destination's credentials (:mod:`connectors.fachverfahren.auth`).
 
 Failures are classified like every HTTP delivery (:mod:`hub.connectors.http`): connect errors,
-timeouts, 408/425/429 and 5xx are retried, other 4xx are dead with the DMS's reason. The DMS's JSON
-answer names what it filed: ``aktenzeichen`` (or ``id``) becomes the receipt's reference.
+timeouts, 408/425/429 and 5xx are retried, other 4xx are dead with the DMS's reason; a 2xx that is
+not JSON (a proxy's HTML page, truncated JSON) is retried too. The DMS's JSON answer names what it
+filed: ``aktenzeichen`` (or ``id``) becomes the receipt's reference.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from connectors.fachverfahren.xdomea.message import MANIFEST_HEADER, STANDARD, b
 from connectors.xoev.document import XoevDocumentBuilder
 from connectors.xoev.frame import Authority
 from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
-from hub.connectors.http import client_for, raise_for_delivery, transport_errors
+from hub.connectors.http import client_for, expect_json, raise_for_delivery, transport_errors
 from hub.errors import PermanentError
 
 XML = "application/xml"
@@ -128,10 +129,8 @@ class XdomeaHttpConnector(Connector):
 
 
 def _receipt(response: httpx.Response) -> Receipt:
-    try:
-        answer = response.json() if response.content else {}
-    except ValueError as exc:
-        raise PermanentError(f"{response.status_code}: the DMS answered with invalid JSON") from exc
+    # A 2xx that is not JSON (a proxy's page, a cut-off answer) is retried: see expect_json.
+    answer = expect_json(response, "the DMS") if response.content else {}
     if not isinstance(answer, dict):
         answer = {}
     reference = answer.get("aktenzeichen") or answer.get("id")
