@@ -21,6 +21,7 @@ from hub.domain.message import OutboundMessage
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
+from hub.store.delivery_recovery import DeliveryRecovery
 from hub.store.submissions import (
     DeliveryView,
     NewDelivery,
@@ -44,6 +45,10 @@ class Stores:
     submissions: SubmissionStore
     deliveries: DeliveryStore
     client_id: str
+
+    @property
+    def recovery(self) -> DeliveryRecovery:
+        return DeliveryRecovery(self.db)
 
     def submit(
         self, destinations: Sequence[str] = (GLADBECK_DEST,), *, received_at: datetime | None = None
@@ -180,7 +185,7 @@ def test_an_expired_lease_is_recorded_as_abandoned_and_the_old_owner_cannot_sett
     assert stores.deliveries.lease(delivery_id, "eager-worker", LONG_LEASE) is None
 
     # When the sweeper recovers the expired lease
-    assert stores.deliveries.recover_expired() == [(delivery_id, "gladbeck-fachverfahren")]
+    assert stores.recovery.recover_expired() == [(delivery_id, "gladbeck-fachverfahren")]
 
     # Then the started attempt is on record as abandoned, and another worker takes it as the second
     attempts = [e.detail for e in stores.submissions.events(submission_id) if e.kind == "attempt"]
@@ -212,16 +217,16 @@ def test_claim_due_returns_deliveries_whose_enqueue_is_stale_not_fresh_ones(stor
     _, [fresh] = stores.submit()
 
     # When the sweeper claims what is due and stale after 60 s
-    claimed = stores.deliveries.claim_due(stale_after=60)
+    claimed = stores.recovery.claim_due(stale_after=60)
 
     # Then only the stale one is claimed
     assert claimed == [(stale, GLADBECK_DEST)]
 
     # And claiming marks it re-enqueued, so the next sweep leaves it alone
-    assert stores.deliveries.claim_due(stale_after=60) == []
+    assert stores.recovery.claim_due(stale_after=60) == []
 
     # And the fresh one is due all the same: with no grace at all, both are claimed
-    assert set(stores.deliveries.claim_due(stale_after=0)) == {
+    assert set(stores.recovery.claim_due(stale_after=0)) == {
         (stale, GLADBECK_DEST),
         (fresh, GLADBECK_DEST),
     }
@@ -235,8 +240,8 @@ def test_claim_due_returns_an_expired_lease_once(stores: Stores) -> None:
     time.sleep(0.25)
 
     # When the sweeper runs twice (its enqueue is fresh, only the lease expired)
-    first = stores.deliveries.claim_due(stale_after=60)
-    second = stores.deliveries.claim_due(stale_after=60)
+    first = stores.recovery.claim_due(stale_after=60)
+    second = stores.recovery.claim_due(stale_after=60)
 
     # Then the expired lease is claimed by the first sweep only, and the live one never
     assert first == [(crashed, GLADBECK_DEST)]
@@ -262,7 +267,7 @@ def test_defer_moves_the_next_attempt_without_counting_one(stores: Stores) -> No
 
     # And it is neither leasable nor claimed by the sweeper before then
     assert stores.deliveries.lease(delivery_id, "worker", LONG_LEASE) is None
-    assert stores.deliveries.claim_due(stale_after=0) == []
+    assert stores.recovery.claim_due(stale_after=0) == []
 
     # And a delivery in flight is not deferred
     _, [in_flight] = stores.submit()

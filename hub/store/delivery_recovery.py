@@ -1,0 +1,107 @@
+"""The sweeper's side of the deliveries: expired leases recorded as abandoned attempts, lost nudges.
+
+It is what makes the broker disposable and a killed worker harmless: every pass finds in the
+database what no broker message will bring (a worker that stopped renewing its lease, a nudge lost
+with a Redis flush) and hands it back to be nudged. Several sweepers may run (one per worker
+process); ``FOR UPDATE SKIP LOCKED`` keeps them apart on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from hub.domain.states import DeliveryState, EventKind
+from hub.store.db import Database
+from hub.store.submissions import insert_events
+from hub.store.tables import delivery
+from hub.store.types import utcnow
+
+S = DeliveryState
+_WAITING = (S.PENDING.value, S.RETRYING.value)
+
+
+class DeliveryRecovery:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def claim_due(self, *, stale_after: float, limit: int = 500) -> list[tuple[str, str]]:
+        """Expired leases (recorded as abandoned attempts, see :meth:`recover_expired`) and due
+        deliveries whose broker message may be lost: mark them re-enqueued, return them to nudge."""
+        recovered = self.recover_expired(limit=limit)
+        now = utcnow()
+        stale = now - timedelta(seconds=stale_after)
+        never_or_stale = or_(delivery.c.enqueued_at.is_(None), delivery.c.enqueued_at <= stale)
+        due = and_(delivery.c.state.in_(_WAITING), delivery.c.next_attempt_at <= now, never_or_stale)
+        with self.db.write() as conn:
+            query = (
+                select(delivery.c.id, delivery.c.destination_id)
+                .where(due)
+                .order_by(delivery.c.next_attempt_at)
+                .limit(limit)
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            claimed = [(r.id, r.destination_id) for r in conn.execute(query)]
+            if claimed:
+                ids = [c[0] for c in claimed]
+                conn.execute(update(delivery).where(delivery.c.id.in_(ids)).values(enqueued_at=now))
+        return recovered + claimed
+
+    def recover_expired(self, *, limit: int = 500) -> list[tuple[str, str]]:
+        """Deliveries whose worker stopped renewing its lease (killed, or cut off from the database):
+        the attempt it had started is recorded as abandoned (it may or may not have reached the
+        receiver, whose duplicate check covers a resend), and the delivery is due again at once."""
+        now = utcnow()
+        with self.db.write() as conn:
+            query = (
+                select(
+                    delivery.c.id,
+                    delivery.c.submission_id,
+                    delivery.c.destination_id,
+                    delivery.c.attempts,
+                    delivery.c.lease_owner,
+                    delivery.c.lease_expires_at,
+                )
+                .where(delivery.c.state == S.IN_FLIGHT.value, delivery.c.lease_expires_at < now)
+                .limit(limit)
+            )
+            if self.db.is_postgres:
+                query = query.with_for_update(skip_locked=True)
+            rows = conn.execute(query).all()
+            if not rows:
+                return []
+            conn.execute(
+                update(delivery)
+                .where(delivery.c.id.in_([r.id for r in rows]), delivery.c.state == S.IN_FLIGHT.value)
+                .values(
+                    state=S.RETRYING.value,
+                    next_attempt_at=now,
+                    enqueued_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    last_error="attempt abandoned: the worker's lease expired (worker killed or stalled)",
+                    updated_at=now,
+                )
+            )
+            abandoned = {"outcome": "abandoned", "error": "lease expired before the attempt was settled"}
+            insert_events(
+                conn,
+                [
+                    {
+                        "submission_id": r.submission_id,
+                        "delivery_id": r.id,
+                        "kind": EventKind.ATTEMPT.value,
+                        "at": now,
+                        "detail": {
+                            "destination": r.destination_id,
+                            "attempt": r.attempts,
+                            **abandoned,
+                            "leaseExpiredAt": r.lease_expires_at.isoformat(),
+                        },
+                    }
+                    for r in rows
+                ],
+            )
+        return [(r.id, r.destination_id) for r in rows]
