@@ -12,6 +12,12 @@ write-protected answers are permanent, with a message saying which. A missing ta
 permanent too (see :mod:`~connectors.fachverfahren.filedrop_sftp_session`). Missing credentials
 (an unset ``passwordEnv``, an unreadable ``keyFile``) are :class:`~hub.errors.ConfigError`, retried
 until the operator fixes them, like the REST connector's.
+
+A send is bounded by its ``budget`` and by the attempt's deadline (:mod:`hub.connectors.deadline`),
+whichever ends first: connecting, logging in, every write and rename and the wait for the receipt
+all run inside that one limit. The deadline is read on the worker's thread (the private loop runs in
+another context, so it cannot see it) and handed to the loop; when it is what ran out, the send
+raises :class:`~hub.connectors.deadline.AttemptTimeout`.
 """
 
 from __future__ import annotations
@@ -21,13 +27,15 @@ import concurrent.futures
 import contextlib
 import os
 import threading
+from dataclasses import dataclass
 
 import asyncssh
 import structlog
 
 from connectors.fachverfahren.filedrop_plan import DropPlan
 from connectors.fachverfahren.filedrop_settings import ReceiptSettings, SftpTarget
-from connectors.fachverfahren.filedrop_sftp_session import SftpSession
+from connectors.fachverfahren.filedrop_sftp_session import WAITING_FOR_RECEIPT, SftpSession
+from hub.connectors.deadline import AttemptTimeout, Deadline, current_deadline
 from hub.domain.message import Receipt
 from hub.errors import ConfigError, DeliveryError, PermanentError, TransientError
 
@@ -35,6 +43,18 @@ log = structlog.get_logger(__name__)
 
 CLOSE_SECONDS = 5.0
 _PERMANENT_SFTP_CODES = frozenset({asyncssh.FX_PERMISSION_DENIED, asyncssh.FX_WRITE_PROTECT})
+
+
+@dataclass
+class _Attempt:
+    """How far one send got: read when it ran out of time, to say where and to drop its connection."""
+
+    connection: asyncssh.SSHClientConnection | None = None
+    session: SftpSession | None = None
+
+    @property
+    def step(self) -> str:
+        return self.session.step if self.session is not None else "connecting and logging in"
 
 
 class SftpDrop:
@@ -57,11 +77,16 @@ class SftpDrop:
     # -- the worker threads' side ------------------------------------------------------------
 
     def deliver(self, plan: DropPlan) -> Receipt:
-        future = asyncio.run_coroutine_threadsafe(self._deliver(plan), self._running_loop())
+        deadline = current_deadline()
+        limit = self.budget if deadline is None else min(self.budget, deadline.remaining())
+        bounded_by = deadline if deadline is not None and limit < self.budget else None
+        future = asyncio.run_coroutine_threadsafe(self._deliver(plan, limit, bounded_by), self._running_loop())
         try:
-            return future.result(self.budget + CLOSE_SECONDS)
+            return future.result(limit + CLOSE_SECONDS)
         except concurrent.futures.TimeoutError:
             future.cancel()
+            if bounded_by is not None:
+                raise _attempt_timeout(bounded_by, self.target.url, "waiting for the SFTP loop") from None
             raise TransientError(f"{self.target.url}: no answer within {self.budget:g} s") from None
         except concurrent.futures.CancelledError:
             raise TransientError(f"{self.target.url}: the connector was closed during the send") from None
@@ -90,35 +115,68 @@ class SftpDrop:
 
     # -- on the private loop -----------------------------------------------------------------
 
-    async def _deliver(self, plan: DropPlan) -> Receipt:
-        connection: asyncssh.SSHClientConnection | None = None
+    async def _deliver(self, plan: DropPlan, limit: float, deadline: Deadline | None) -> Receipt:
+        """Send within ``limit`` seconds; ``deadline`` is given when it (not the budget) set the limit.
+
+        The send runs as a task of its own and is abandoned at the limit rather than awaited: a hung
+        server never answers the SFTP close that unwinding its ``async with`` blocks would wait for.
+        """
+        attempt = _Attempt()
+        task = asyncio.ensure_future(self._attempt(plan, attempt))
         try:
-            async with asyncio.timeout(self.budget):
-                connection, sftp = await self._sftp()
-                async with sftp:
-                    receipt = await SftpSession(sftp, self.target, self.receipt).deliver(plan)
+            done, _ = await asyncio.wait({task}, timeout=limit)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if not done:
+            self._abandon(task, attempt)
+            if deadline is not None:
+                raise _attempt_timeout(deadline, self.target.url, attempt.step)
+            raise TransientError(f"{self.target.url}: timed out after {self.budget:g} s while {attempt.step}")
+        try:
+            return task.result()
         except (DeliveryError, ConfigError):
             raise
-        except TimeoutError:
-            self._forget(connection)
-            raise TransientError(f"{self.target.url}: timed out after {self.budget:g} s") from None
+        except TimeoutError:  # asyncssh's own connect or login timeout
+            self._forget(attempt.connection)
+            raise TransientError(
+                f"{self.target.url}: timed out after {self.timeout:g} s while {attempt.step}"
+            ) from None
         except (asyncssh.Error, OSError) as exc:
-            if connection is not None and connection.is_closed():
-                self._forget(connection)
+            if attempt.connection is not None and attempt.connection.is_closed():
+                self._forget(attempt.connection)
             raise classify(exc, self.target.url) from exc
+
+    def _abandon(self, task: asyncio.Future[Receipt], attempt: _Attempt) -> None:
+        """End a send that ran out of time, in the background."""
+        task.add_done_callback(_retrieve)
+        if attempt.connection is None or attempt.step == WAITING_FOR_RECEIPT:
+            task.cancel()  # still connecting, or a late receipt, which says nothing against the connection
+            return
+        # An operation that did not finish in time leaves the connection suspect. Closing it fails
+        # every wait of the abandoned send; cancelling the send instead would strand the parallel
+        # write requests asyncssh has in flight (their errors never retrieved).
+        self._forget(attempt.connection)
+        asyncio.get_running_loop().call_later(CLOSE_SECONDS, task.cancel)
+
+    async def _attempt(self, plan: DropPlan, attempt: _Attempt) -> Receipt:
+        sftp = await self._sftp(attempt)
+        async with sftp:
+            attempt.session = SftpSession(sftp, self.target, self.receipt)
+            receipt = await attempt.session.deliver(plan)
         return receipt
 
-    async def _sftp(self) -> tuple[asyncssh.SSHClientConnection, asyncssh.SFTPClient]:
+    async def _sftp(self, attempt: _Attempt) -> asyncssh.SFTPClient:
         """An SFTP channel on the shared connection; one fresh connection if the kept one went stale."""
-        connection = await self._connected()
+        attempt.connection = await self._connected()
         try:
-            return connection, await connection.start_sftp_client()
+            return await attempt.connection.start_sftp_client()
         except (asyncssh.ChannelOpenError, asyncssh.DisconnectError, OSError):
-            if not connection.is_closed():
+            if not attempt.connection.is_closed():
                 raise  # alive but refusing another session (sshd's MaxSessions): keep it for the others
-            self._forget(connection)
-            connection = await self._connected()
-            return connection, await connection.start_sftp_client()
+            self._forget(attempt.connection)
+            attempt.connection = await self._connected()
+            return await attempt.connection.start_sftp_client()
 
     async def _connected(self) -> asyncssh.SSHClientConnection:
         if self._connecting is None:
@@ -192,6 +250,16 @@ def classify(exc: BaseException, url: str) -> DeliveryError:
     if isinstance(exc, asyncssh.Error):
         return TransientError(f"{url}: {type(exc).__name__}: {exc.reason}")
     return TransientError(f"{url}: {type(exc).__name__}: {exc}")
+
+
+def _retrieve(task: asyncio.Future[Receipt]) -> None:
+    """Collect an abandoned send's outcome, so asyncio does not report it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _attempt_timeout(deadline: Deadline, url: str, step: str) -> AttemptTimeout:
+    return AttemptTimeout(f"{url}: attempt deadline of {deadline.seconds:g} s exceeded while {step}")
 
 
 def _pinned_host_keys(target: SftpTarget) -> asyncssh.SSHKnownHosts | None:

@@ -28,31 +28,40 @@ from connectors.fachverfahren.filedrop_settings import ReceiptSettings, SftpTarg
 from hub.domain.message import Receipt
 from hub.errors import PermanentError, TransientError
 
+WAITING_FOR_RECEIPT = "waiting for the receipt"
+
 
 class SftpSession:
     def __init__(self, sftp: asyncssh.SFTPClient, target: SftpTarget, receipt: ReceiptSettings | None) -> None:
         self.sftp = sftp
         self.target = target
         self.receipt = receipt
+        self.step = "opening the SFTP session"
+        """What the send is doing now, for the message of a send that ran out of time."""
 
     async def deliver(self, plan: DropPlan) -> Receipt:
         root = self.target.directory
         receipt_file = receipt_path(plan.message_id, self.receipt, root) if self.receipt else None
         if receipt_file is not None:
+            self.step = "looking for an earlier receipt"
             earlier = await self._verdict(receipt_file)
             if earlier is not None:  # an earlier attempt got through; the receiver has it
                 return delivered(self.target.url, plan, earlier, receipt_file, duplicate=True)
+        self.step = "checking the target folder"
         if not await self.sftp.isdir(root):
             raise PermanentError(f"{self.target.url}: the target folder does not exist or is not accessible")
         for folder in plan.folders:
             await self.sftp.makedirs(join(root, folder), exist_ok=True)
-        for file in plan.files:
-            await self._write(root, file)
+        for number, file in enumerate(plan.files, 1):
+            # Counted, not named: file names can carry personal data, and a step ends up in lastError.
+            await self._write(root, file, f"file {number} of {len(plan.files)}")
+        self.step = WAITING_FOR_RECEIPT
         verdict = await self._await_receipt(receipt_file) if receipt_file is not None else None
         return delivered(self.target.url, plan, verdict, receipt_file, duplicate=False)
 
-    async def _write(self, root: str, file: DropFile) -> None:
+    async def _write(self, root: str, file: DropFile, label: str) -> None:
         part = join(root, file.part_path)
+        self.step = f"writing {label}"
         try:
             async with self.sftp.open(part, "wb") as out:
                 await out.write(file.content)
@@ -63,6 +72,7 @@ class SftpSession:
             with contextlib.suppress(asyncssh.Error):
                 await self.sftp.remove(part)
             raise
+        self.step = f"renaming {label}"
         await self._replace(part, join(root, file.path))
 
     async def _replace(self, part: str, final: str) -> None:

@@ -13,8 +13,11 @@
 It stores the message with the metadata that must not change between attempts (subject, payload
 schema). ``send`` (in a worker) runs the XTA send sequence and returns a receipt for a green
 transport report; the client classifies failures (PermissionDenied and RED: permanent;
-TechnicalProblem, network, 5xx, OPEN/YELLOW: transient). A retry first asks after the message an
-earlier attempt sent (:mod:`connectors.xoev.xta_pending`) instead of sending a second copy.
+TechnicalProblem, network, 5xx, a 2xx that is no SOAP envelope, OPEN/YELLOW: transient). All five
+calls of a send share the attempt's one deadline (:mod:`hub.connectors.deadline`): each is bounded
+by what the earlier ones left, so five calls just under ``timeoutSeconds`` cannot add up past it.
+A retry first asks after the message an earlier attempt sent (:mod:`connectors.xoev.xta_pending`)
+instead of sending a second copy.
 
 The hub's message id cannot be the XTA message id: XTA assigns those (``createMessageId``), and a
 message that never arrived is sent again under a fresh one. So the hub id travels
@@ -85,9 +88,9 @@ class _ClientPool:
     clients grows to the destination's concurrency at most, since that many sends run at once.
     """
 
-    def __init__(self, config: XtaDestination) -> None:
+    def __init__(self, config: XtaDestination, concurrency: int) -> None:
         self._config = config
-        self._http: httpx.Client = http_client(config.client.timeout, config.client.tls)
+        self._http: httpx.Client = http_client(config.client.timeout, config.client.tls, max_connections=concurrency)
         self._idle: list[XtaClient] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -182,7 +185,7 @@ class XtaConnector(Connector):
         config = self.config
         with self._lock:
             if self._pool is None:
-                self._pool = _ClientPool(config)
+                self._pool = _ClientPool(config, max(self.destination.concurrency, 1))
             return self._pool
 
     # -- intake ----------------------------------------------------------------------------------

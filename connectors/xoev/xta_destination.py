@@ -18,7 +18,9 @@ operator sees at once what to fix. Format (keys in camelCase like the rest of ``
     builder: "module.path:function"     # optional escape hatch: fn(submission, message_id, destination) -> bytes;
                                         # without it the message is the destination standard's XML mapping
                                         # spec applied to the envelope plus the XÖV frame (connectors.xoev.frame)
-    timeoutSeconds: 10                  # per SOAP call; one send makes five calls
+    timeoutSeconds: 10                  # per network operation of a SOAP call; one send makes five calls
+    attemptDeadlineSeconds: 30          # hub setting: the whole send, its five calls and answers together
+    maxAnswerBytes: 1048576             # hub setting: the largest answer read for any of those calls
     leaseSeconds: 70                    # hub setting: set >= 5 * timeoutSeconds + 10 (default 2 * t + 10)
     tls: {certFile: client.pem, keyFile: client.key, caFile: ca.pem}   # optional, relative to the config dir
 

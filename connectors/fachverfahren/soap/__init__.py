@@ -24,7 +24,9 @@ Destination settings::
     namespaces: {hs: "urn:..."}             # optional: prefixes for receiptPath (tns: the WSDL's namespace)
     permanentFaults: [Fachfehler]           # optional: detail elements that make a Server fault permanent
     transientFaults: [Wartung]              # optional: detail elements that make a Client fault transient
-    timeoutSeconds: 10
+    timeoutSeconds: 10                      # per network operation (connect, each read and write)
+    attemptDeadlineSeconds: 30              # the whole send: request and the answer in full
+    maxAnswerBytes: 1048576                 # the largest answer read (a larger one: transient error)
     auth: {kind: basic, userEnv: VAR, passwordEnv: VAR} | {kind: bearer, tokenEnv: VAR} | none
     tls: {certFile: client.pem, keyFile: client.key, caFile: ca.pem}     # optional client certificate
 

@@ -7,9 +7,11 @@
   SOAP 1.1 sends every fault with HTTP 500, so the fault is read before the status.
 * Without a fault, the status decides as for every HTTP destination
   (:func:`hub.connectors.http.raise_for_delivery`: 5xx, 408, 425, 429 transient, other 4xx permanent).
-* An answer the safe parser refuses (a DOCTYPE with entities or an external DTD: XXE) is a
+* An answer that is no SOAP envelope at all (a proxy's HTML page, whatever its DOCTYPE) is not
+  parsed: the status decides, and a 2xx one is transient, like a truncated body
+  (:mod:`connectors.xoev.xta.envelope` looks at the root element only).
+* An envelope the safe parser refuses (a DOCTYPE with entities or an external DTD: XXE) is a
   permanent error: that receiver needs an operator's look, and nothing from the answer is used.
-* A 2xx answer that is no SOAP envelope is transient (a proxy's page, a truncated body).
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ from typing import Any
 import httpx
 from lxml import etree
 
+from connectors.xoev.xta.envelope import SOAP11_ENV, SOAP12_ENV, not_an_envelope
 from hub.connectors.base import Receipt
 from hub.connectors.http import EXCERPT_CHARS, raise_for_delivery
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.xml import MalformedXmlError, UnsafeXmlError, parse_xml
 
-SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 _ENVELOPES = {SOAP11_ENV: "1.1", SOAP12_ENV: "1.2"}
 _RETRYABLE_CODES = frozenset({"Server", "Receiver"})
 
@@ -62,9 +63,10 @@ def read_answer(
     """The receipt for a successful answer; raises TransientError or PermanentError otherwise."""
     status = response.status_code
     excerpt = response.text[:EXCERPT_CHARS]
+    instead = not_an_envelope(response.content, response.headers.get("content-type"))
     root = None
     unreadable: str | None = None
-    if response.content.strip():
+    if instead is None and response.content.strip():
         try:
             root = parse_xml(response.content)
         except UnsafeXmlError as exc:
@@ -78,6 +80,12 @@ def read_answer(
     if fault is not None:
         raise classify_fault(fault, operation, policy, status, excerpt)
     raise_for_delivery(response)
+    if instead is not None:
+        raise TransientError(
+            f"{operation}: the answer (HTTP {status}) is no SOAP envelope: {instead}",
+            status_code=status,
+            response_excerpt=excerpt,
+        )
     if root is None:
         if unreadable is None:  # an empty 2xx: accepted, nothing to refer to (e.g. 202 for one-way)
             return Receipt(reference=None, status_code=status, detail={"operation": operation})

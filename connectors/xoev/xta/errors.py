@@ -3,7 +3,8 @@
 XTA says why it refuses in the SOAP fault's ``Detail``: one of the exception elements the WSDL
 declares, with an ``errorCode`` from the XTA error code list. A refused account or a bad
 parameter will not change by retrying; a technical problem at the XTA server will. Network
-failures, timeouts and HTTP 5xx are transient like everywhere in the hub.
+failures, timeouts and HTTP 5xx are transient like everywhere in the hub, and so is a 2xx answer
+that is no SOAP envelope (a proxy's page, a body cut short): nothing of the server's was read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from lxml import etree
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError, XMLSyntaxError
 
+from connectors.xoev.xta.transport import NoSoapEnvelope
 from hub.errors import DeliveryError, PermanentError, TransientError
 
 XTA_NS = "http://xoev.de/transport/xta/211"
@@ -89,6 +91,12 @@ def classify(exc: Exception, operation: str) -> DeliveryError:
         status = exc.status_code
         message = f"XTA {operation}: HTTP {status}: {exc.message}"
         excerpt = exc.content[:_EXCERPT_CHARS].decode("utf-8", "replace") if isinstance(exc.content, bytes) else None
+        if 200 <= status < 300:
+            return TransientError(
+                f"XTA {operation}: the answer (HTTP {status}) is no SOAP envelope: {_instead(exc)}",
+                status_code=status,
+                response_excerpt=excerpt,
+            )
         if not status or status >= 500 or status in _TRANSIENT_STATUS:
             return TransientError(message, status_code=status or None, response_excerpt=excerpt)
         return PermanentError(message, status_code=status, response_excerpt=excerpt)
@@ -97,6 +105,15 @@ def classify(exc: Exception, operation: str) -> DeliveryError:
     if isinstance(exc, ZeepError):  # e.g. a request zeep cannot build from our data: retrying will not help
         return PermanentError(f"XTA {operation}: {type(exc).__name__}: {exc}")
     raise exc
+
+
+def _instead(exc: TransportError) -> str:
+    """What a 2xx answer zeep could not read was instead (zeep itself says so only with the whole body)."""
+    if isinstance(exc, NoSoapEnvelope):
+        return str(exc.message)
+    if not exc.content:
+        return "an empty body"
+    return "XML that is not well-formed (cut short?)"
 
 
 @contextmanager

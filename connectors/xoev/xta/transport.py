@@ -7,6 +7,11 @@ subclass replaces the three methods zeep uses for I/O: ``post`` (operations), ``
 ``load`` (documents). It hands zeep a ``requests.Response`` built from the httpx answer, as
 zeep's own ``AsyncTransport.new_response`` does.
 
+An answer that is no SOAP envelope at all (a proxy's HTML page) is refused here, before zeep
+parses it, as :class:`NoSoapEnvelope` with its status: zeep would report a page with a DTD as
+forbidden and one with another root as a broken answer, both of which read as the receiver's fault
+for good. The status then decides (:func:`connectors.xoev.xta.errors.classify`).
+
 Loading is offline on purpose: the WSDL and XSDs come from the local schema catalog; any
 ``http(s)`` location is refused instead of fetched.
 """
@@ -21,12 +26,22 @@ from urllib.parse import urlparse
 
 import httpx
 import requests
+from zeep.exceptions import TransportError
 from zeep.transports import Transport
 
+from connectors.xoev.xta.envelope import not_an_envelope
 from connectors.xoev.xta.settings import TlsFiles
+from hub.connectors.deadline_transport import deadline_client
 from hub.errors import ConfigError
 
 logger = logging.getLogger(__name__)
+
+
+class NoSoapEnvelope(TransportError):
+    """An answer whose body is something else than a SOAP envelope; ``message`` says what."""
+
+    def __init__(self, instead: str, status_code: int, content: bytes) -> None:
+        super().__init__(instead, status_code=status_code, content=content)  # type: ignore[no-untyped-call]
 
 
 class OfflineLoadRefused(ConfigError):
@@ -43,9 +58,15 @@ def ssl_context(tls: TlsFiles | None) -> ssl.SSLContext | bool:
     return context
 
 
-def http_client(timeout: float, tls: TlsFiles | None = None) -> httpx.Client:
-    """The httpx client for SOAP calls; an ``SSLContext`` rather than httpx's deprecated ``cert=``."""
-    return httpx.Client(timeout=httpx.Timeout(timeout), verify=ssl_context(tls), follow_redirects=False)
+def http_client(timeout: float, tls: TlsFiles | None = None, *, max_connections: int = 10) -> httpx.Client:
+    """The httpx client for SOAP calls; an ``SSLContext`` rather than httpx's deprecated ``cert=``.
+
+    It runs on the hub's deadline transport: inside a delivery attempt every call is bounded by what
+    is left of the attempt and its answer by the destination's ``maxAnswerBytes``, and the body
+    zeep gets has streamed through that count (httpx reads it before :meth:`HttpxTransport.post`
+    returns).
+    """
+    return deadline_client(timeout, verify=ssl_context(tls), max_connections=max_connections)
 
 
 class HttpxTransport(Transport):
@@ -69,6 +90,10 @@ class HttpxTransport(Transport):
         if self.operation_timeout is not None:
             kwargs["timeout"] = self.operation_timeout
         response = self.client.post(address, content=content, headers=headers, **kwargs)
+        if response.content.strip():
+            instead = not_an_envelope(response.content, response.headers.get("content-type"))
+            if instead is not None:
+                raise NoSoapEnvelope(instead, status_code=response.status_code, content=response.content)
         return _as_requests_response(response)
 
     def get(self, address: str, params: dict[str, str], headers: dict[str, str]) -> requests.Response:
