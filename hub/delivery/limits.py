@@ -198,7 +198,7 @@ class LocalLimits(DestinationLimits):
 
     def _admit(self, destination: Destination, holder: str, *, want: int, cost: int, probe_seconds: float) -> Admission:
         breaker = self.breaker(destination, probe_seconds)
-        allowed, probe = breaker.allow()
+        allowed, probe = breaker.allow(probe_seconds)
         if not allowed:
             return denied(destination.id, holder, "circuit_open", breaker.retry_in())
         with self._lock:

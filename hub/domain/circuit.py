@@ -69,14 +69,15 @@ class CircuitBreaker:
     def consecutive_failures(self) -> int:
         return self._failures
 
-    def allow(self) -> tuple[bool, bool]:
-        """(may a delivery go out now, is it the probe). In half-open only one caller probes."""
+    def allow(self, probe_seconds: float | None = None) -> tuple[bool, bool]:
+        """(may a delivery go out now, is it the probe). In half-open only one caller probes, for
+        at most ``probe_seconds`` (default: the breaker's)."""
         with self._lock:
             state = self._state()
             if state is CircuitState.CLOSED:
                 return True, False
             if state is CircuitState.HALF_OPEN and not self._probe_out():
-                self._probe_until = self.clock() + self.probe_seconds
+                self._probe_until = self.clock() + (self.probe_seconds if probe_seconds is None else probe_seconds)
                 return True, True
             return False, False
 
