@@ -48,8 +48,10 @@ from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionD
 from hub.connectors.http import client_for
 from hub.domain.outcome import Outcome
 from hub.errors import ConfigError, FieldProblem, MappingError, PermanentError
+from hub.mapping import pointer
 from hub.mapping.data_schemas import data_schema
 from hub.mapping.engine import apply_spec
+from hub.mapping.provenance import source_pointer
 
 STANDARD = "fit-connect-json"
 MEDIA_TYPE = "application/vnd.emscher-lippe-hub.fit-connect-parcel+json"
@@ -75,8 +77,11 @@ class SozialplattformConnector(Connector):
         schema = data_schema(spec)
         data = apply_spec(spec, dict(submission.envelope))
         problems = [
-            FieldProblem("/form", f"{pointer or '/'}: {message}", rule=f"json-schema:{schema.uri}")
-            for pointer, message in schema.problems(data)
+            # Named at the payload field the spec maps there; the place in the data is the location.
+            FieldProblem(
+                source_pointer(spec, pointer.parse(at)), message, rule=f"json-schema:{schema.uri}", location=at or "/"
+            )
+            for at, message in schema.problems(data)
         ]
         if problems:
             raise MappingError("the application does not fit the Sozialplattform's data schema", problems)

@@ -18,6 +18,8 @@ import yaml
 from hub.connectors.base import CircuitSettings, Destination, RateLimit
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigError
+from hub.routing.cross_check_file import load_cross_checks
+from hub.routing.cross_checks import CrossChecks
 from hub.routing.forms import FormSchema
 
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
@@ -39,6 +41,10 @@ class Service:
     name: str
     form: FormSchema | None
     leika: str | None = None
+    checks: CrossChecks | None = None
+    """Cross-field checks of the form that its schema cannot express (``checks:`` beside ``form:``)."""
+    attachment_types: tuple[str, ...] | None = None
+    """``attachments: {allowedTypes: [...]}`` of the service; None: the hub's default (hub.service.attachment_types)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,23 @@ def destination_from(raw: dict[str, Any], municipality: str | None = None, base:
         raise ConfigError(f"destination {raw.get('id', '?')!r} lacks {exc.args[0]!r}") from exc
 
 
+def _service(raw: dict[str, Any], directory: Path) -> Service:
+    form = FormSchema.load(directory / raw["form"]) if raw.get("form") else None
+    return Service(
+        id=str(raw["id"]),
+        name=str(raw.get("name", raw["id"])),
+        form=form,
+        leika=raw.get("leika"),
+        checks=load_cross_checks(directory / raw["checks"], form) if raw.get("checks") else None,
+        attachment_types=_allowed_types(raw.get("attachments")),
+    )
+
+
+def _allowed_types(raw: dict[str, Any] | None) -> tuple[str, ...] | None:
+    types = (raw or {}).get("allowedTypes")
+    return None if types is None else tuple(str(t).lower() for t in types)
+
+
 def load_region(directory: Path) -> Region:
     path = directory / "region.yaml"
     try:
@@ -152,15 +175,7 @@ def load_region(directory: Path) -> Region:
         )
         for m in raw.get("municipalities", [])
     }
-    services = {
-        str(s["id"]): Service(
-            id=str(s["id"]),
-            name=str(s.get("name", s["id"])),
-            form=FormSchema.load(directory / s["form"]) if s.get("form") else None,
-            leika=s.get("leika"),
-        )
-        for s in raw.get("services", [])
-    }
+    services = {str(s["id"]): _service(s, directory) for s in raw.get("services", [])}
     destinations: dict[str, Destination] = {}
     for template in raw.get("destinationTemplates", []):
         for m in munis.values():

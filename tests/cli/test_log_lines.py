@@ -1,8 +1,10 @@
 """Log lines of failed SQL statements: JSON like every other line, and without the values bound.
 
 ``hub serve`` runs as a real subprocess on the real PostgreSQL with production's JSON logs; a
-submission whose applicant's name holds a NUL character makes PostgreSQL refuse the INSERT (a
-jsonb string cannot hold U+0000). A dramatiq worker process with the hub's logging meets a
+check constraint the test adds to the submission table makes PostgreSQL refuse the INSERT of a
+submission with a long portal reference, and its error's DETAIL quotes the whole row (intake itself
+lets no such value through to the database: a NUL, which jsonb cannot hold, is a 422 by now, see
+tests/api/test_nul_characters.py). A dramatiq worker process with the hub's logging meets a
 duplicate key whose error text quotes the key. Neither process may write the marker anywhere.
 """
 
@@ -17,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from hub.config import PROJECT_ROOT
 from hub.store.clients import ClientStore
@@ -41,13 +44,20 @@ def _assert_shape(entries: list[dict[str, Any]]) -> None:
         assert {"event", "level", "logger", "timestamp"} <= set(entry), entry
 
 
+PROBE_CONSTRAINT = "probe_short_portal_reference"
+"""Refuses a portal reference of 20 characters or more: the marker's (21) but not the sample's (15)."""
+
+
 @pytest.fixture
 def served_on_postgres(postgres_url: str, region_dir: Path, tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     """``hub serve`` on PostgreSQL, stderr to a file; yields its URL, a portal key and the log file."""
     _truncate(postgres_url)
     db = Database(postgres_url)
     _, key = ClientStore(db).create("portal-gladbeck", [GLADBECK])
-    db.dispose()
+    with db.write() as conn:
+        conn.execute(
+            text(f"ALTER TABLE submission ADD CONSTRAINT {PROBE_CONSTRAINT} CHECK (char_length(portal_reference) < 20)")
+        )
     port = free_port()
     env = hub_env(postgres_url, region_dir, HUB_LOG_LEVEL="INFO", HUB_LOG_FORMAT="json")
     log_file = tmp_path / "stderr.log"
@@ -63,6 +73,9 @@ def served_on_postgres(postgres_url: str, region_dir: Path, tmp_path: Path) -> I
     finally:
         process.terminate()
         process.wait(timeout=30)
+        with db.write() as conn:
+            conn.execute(text(f"ALTER TABLE submission DROP CONSTRAINT IF EXISTS {PROBE_CONSTRAINT}"))
+        db.dispose()
 
 
 def _up(base: str) -> bool:
@@ -76,10 +89,10 @@ def test_a_failed_insert_is_logged_as_json_without_the_values_it_bound(
     served_on_postgres: tuple[str, str, Path],
 ) -> None:
     base, key, log_file = served_on_postgres
-    # Given a submission whose applicant's name PostgreSQL cannot store, with the marker in its
+    # Given a submission whose portal reference the database refuses, with the marker in its
     # names (applicant, attachment, portal reference): bound parameters of the failing INSERT
     body = sample(portalReference=f"GLA-{MARKER}", attachments=[attachment(name=f"{MARKER}.pdf")])
-    body["applicant"]["familyName"] = f"{MARKER}\u0000"
+    body["applicant"]["familyName"] = MARKER
 
     # When the portal posts it
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=30) as api:
@@ -101,9 +114,10 @@ def test_a_failed_insert_is_logged_as_json_without_the_values_it_bound(
     _assert_shape(entries)
     failed = next(e for e in entries if e["event"] == "request_failed")
     assert failed["correlation_id"] == "corr-nul"
-    assert "DataError" in failed["error"], failed
-    assert "sqlstate=22P05" in failed["error"], failed
-    assert "sqlstate=22P05" in failed["exception"]  # the traceback, reduced the same way
+    assert "IntegrityError" in failed["error"], failed
+    assert "sqlstate=23514" in failed["error"], failed
+    assert f"constraint={PROBE_CONSTRAINT}" in failed["error"], failed
+    assert "sqlstate=23514" in failed["exception"]  # the traceback, reduced the same way
 
     # ... and the marker (a bound parameter, a field of the body) is nowhere in it
     text = log_file.read_text(encoding="utf-8")

@@ -56,7 +56,11 @@ def start_fitconnect(directory: Path, municipalities: dict[str, str]) -> Running
 def write_fitconnect_region(directory: Path, fitconnect: RunningFitConnect, **settings: Any) -> Path:
     real = yaml.safe_load((REAL_CONFIG / "region.yaml").read_text(encoding="utf-8"))
     munis = [m for m in real["municipalities"] if m["ags"] in (GLADBECK, HERTEN)]
-    services = [{**s, "form": str(REAL_CONFIG / s["form"])} for s in real["services"] if s["id"] in SERVICES]
+    services = [
+        {**s, **{key: str(REAL_CONFIG / s[key]) for key in ("form", "checks") if s.get(key)}}
+        for s in real["services"]
+        if s["id"] in SERVICES
+    ]
     region = {
         "region": "test",
         "name": "Test region",

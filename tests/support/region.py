@@ -31,7 +31,7 @@ def write_region(
     real = yaml.safe_load((REAL_CONFIG / "region.yaml").read_text(encoding="utf-8"))
     munis = [m for m in real["municipalities"] if m["ags"] in (GLADBECK, HERTEN, KREIS)]
     services = [
-        {**s, "form": str(REAL_CONFIG / s["form"])}
+        {**s, **{key: str(REAL_CONFIG / s[key]) for key in ("form", "checks") if s.get(key)}}
         for s in real["services"]
         if s["id"] in ("hundesteuer-anmeldung", "sperrmuell", "sondernutzung")
     ]

@@ -5,7 +5,8 @@ Three checks, each catching what the one before lets through:
 1. :func:`check_parameters` walks the parameters beside the request element's type as zeep sees
    it: unknown names (a mapping spec that does not fit the WSDL), missing required elements, a
    list where one value goes, and values zeep would silently coerce (anything but ``true``/``false``
-   into ``xs:boolean`` becomes ``true``; a boolean into a text element becomes ``True``);
+   into ``xs:boolean`` becomes ``true``; a boolean into a text element becomes ``True``), and text
+   XML cannot carry (control characters, which would fail the whole request at no place);
 2. zeep serializes the envelope (``client.create_message``) and raises on what it cannot;
 3. lxml validates the body element against the WSDL's schema: lengths, patterns, enumerations and
    the lexical form of dates and numbers, which zeep passes through unchecked.
@@ -41,6 +42,8 @@ _BOOLEAN_WORDS = frozenset({"true", "false", "1", "0"})
 _ELEMENT_PREFIX = re.compile(r"^Element '[^']*'(?:, attribute '[^']*')?: ")
 _CLARK = re.compile(r"\{[^}]*\}")
 _STEP = re.compile(r"^(?:[^:\[\]]+:)?(?P<name>[^:\[\]]+)(?:\[(?P<index>\d+)\])?$")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot carry: lxml refuses the whole request, so each is found at its place first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,8 @@ def _simple_problem(kind: AnySimpleType, value: Any) -> str | None:
         return f"must be true or false (xs:boolean), got {value!r}"
     if isinstance(value, bool):
         return f"takes a {_type_name(kind)}, got the boolean {value!r}"
+    if isinstance(value, str) and _NOT_XML.search(value):
+        return "contains characters XML cannot carry (control characters)"
     return None
 
 
