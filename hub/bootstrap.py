@@ -16,7 +16,7 @@ from hub.config import Settings
 from hub.connectors.base import ConnectorContext
 from hub.connectors.pool import ConnectorPool
 from hub.connectors.registry import ConnectorRegistry
-from hub.delivery.broker import declare_deliver, make_broker
+from hub.delivery.broker import declare_deliver, make_broker, queued_messages
 from hub.delivery.controls import DestinationControls
 from hub.delivery.deliverer import Deliverer
 from hub.delivery.destinations import DestinationResolver
@@ -28,6 +28,8 @@ from hub.domain.retry import RetryPolicy
 from hub.mapping.catalog import MappingCatalog
 from hub.routing.region import Region, load_region
 from hub.routing.router import Router
+from hub.scanning import Scanner, make_scanner
+from hub.scanning.none import NoScanner
 from hub.schemas import SchemaCatalog, SchemaNotInstalled
 from hub.store.audit import AuditLog
 from hub.store.clients import ClientStore
@@ -64,6 +66,8 @@ class HubContext:
     controls: DestinationControls
     outcome_poller: OutcomePoller
     _worker: Worker | None = field(default=None, repr=False)
+    scanner: Scanner = field(default_factory=NoScanner)
+    """Scans every attachment at intake (``HUB_CLAMD_URL``); the default scans nothing."""
 
     @property
     def embedded_broker(self) -> bool:
@@ -197,6 +201,7 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
         dispatcher,
         interval=settings.sweep_interval_seconds,
         stale_after=settings.requeue_after_seconds,
+        queued=lambda: queued_messages(broker),
     )
     return HubContext(
         settings=settings,
@@ -224,4 +229,5 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
         audit=AuditLog(db),
         destination_states=destination_states,
         controls=controls,
+        scanner=make_scanner(settings),
     )

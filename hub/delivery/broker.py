@@ -51,3 +51,13 @@ def declare_deliver(broker: dramatiq.Broker, fn: Callable[[list[list[str]]], Non
     """Declare ``deliver([[delivery_id, destination_id], ...])`` on ``broker`` (not the global one)."""
     decorate = dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, broker=broker)
     return decorate(fn)
+
+
+def queued_messages(broker: dramatiq.Broker) -> int | None:
+    """How many deliver messages wait in the broker's queue, where the broker can tell (Redis);
+    the sweeper takes an empty queue as a sign that nothing due is on its way."""
+    client = getattr(broker, "client", None)
+    namespace = getattr(broker, "namespace", None)
+    if client is None or namespace is None:
+        return None
+    return int(client.llen(f"{namespace}:{QUEUE}"))

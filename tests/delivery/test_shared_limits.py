@@ -182,3 +182,21 @@ def test_a_killed_workers_delivery_is_taken_up_within_15_s_with_the_default_leas
     assert time.monotonic() - killed_at < 15
     attempts = [e.detail["outcome"] for e in hub.ctx.submissions.events(submission_id) if e.kind == "attempt"]
     assert attempts == ["abandoned", "ok"]
+
+
+def test_after_a_redis_flush_the_backlog_is_resent_within_seconds_not_after_the_requeue_wait(
+    topology: Topology, sim: httpx.Client, redis_url: str
+) -> None:
+    # Given deliveries queued in Redis while no worker runs, and the default 60 s requeue wait
+    hub, workers = topology(env={"HUB_REQUEUE_AFTER_SECONDS": "60", "HUB_SWEEP_INTERVAL_SECONDS": "1.0"})
+    ids = post_many(hub, 20)
+
+    # When Redis loses them all and a worker starts
+    redis.Redis.from_url(redis_url).flushall()
+    flushed = time.monotonic()
+    workers.start()
+
+    # Then the sweeper sees an empty queue and resends them within seconds
+    all_delivered(hub, ids, timeout=30)
+    assert time.monotonic() - flushed < 20
+    assert sim.get("/_sim/stats").json()["received"] == 20
