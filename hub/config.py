@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json or console")
     callback_max_attempts: int = Field(default=10)
+    clamd_url: str = Field(
+        default="",
+        description="ClamAV clamd that scans every attachment at intake: unix:///run/clamav/clamd.ctl or "
+        "tcp://127.0.0.1:3310. Unset: no malware scan (logged at start-up, shown in /readyz).",
+    )
+    clamd_timeout_seconds: float = Field(
+        default=10.0,
+        description="How long one scan may take before intake answers 503 (Retry-After) and stores nothing.",
+    )
     outcome_poll_interval_seconds: float = Field(
         default=30.0,
         description="How often the outcome poller reads the event logs of submissions awaiting acceptance "

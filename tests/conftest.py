@@ -27,6 +27,8 @@ from tests.support.region import GLADBECK, HERTEN, write_region
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
+pytest_plugins = ["tests.support.clamd"]  # the session's real clamd, for any test that takes it
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:

@@ -9,7 +9,6 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -17,10 +16,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hub import __version__
+from hub.api import front_door
 from hub.api.auth import Authenticator
 from hub.api.backlog_metrics import BacklogCollector
 from hub.api.database_errors import handle_database_error
 from hub.api.middleware import CorrelationMiddleware
+from hub.api.openapi import build_document
 from hub.api.problems import (
     Problem,
     handle_http_exception,
@@ -29,6 +30,7 @@ from hub.api.problems import (
     problem_response,
 )
 from hub.api.routes import fitconnect, operator, submissions, system
+from hub.api.submission_schema import build_contract
 from hub.bootstrap import HubContext
 from hub.log_errors import describe
 from hub.ops.console import mount_console
@@ -41,6 +43,9 @@ DESCRIPTION = """Intake of online applications from the municipal portals of the
 Portals post a submission; the hub validates it, routes it to every system that must receive it,
 maps it to each one's format and delivers it with retries. Errors are `application/problem+json`
 (RFC 9457). Authenticate with `Authorization: Bearer <API key>`.
+
+Each service's form is typed in `SubmissionRequest` (one branch per service, `service` telling which).
+Not in this document: `GET /` (redirects to the operator console) and the console under `/console`.
 """
 
 
@@ -64,6 +69,7 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     app.state.metrics.register(BacklogCollector(hub.db, list(hub.region.destinations), hub.destination_states))
     app.state.intake = Intake(hub)
     app.state.auth = Authenticator(hub.clients)
+    app.state.contract = build_contract(hub.region)
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
@@ -72,6 +78,7 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     app.include_router(operator.router)
     app.include_router(system.router)
     app.include_router(fitconnect.router)
+    app.include_router(front_door.router)
     mount_console(app)
 
     app.add_middleware(CorrelationMiddleware)
@@ -86,14 +93,7 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            components = schema.setdefault("components", {})
-            components.setdefault("schemas", {}).update(submissions.openapi_components())
-            components["securitySchemes"] = {
-                "apiKey": {"type": "http", "scheme": "bearer", "description": "The API key of a portal or operator"}
-            }
-            schema["security"] = [{"apiKey": []}]
-            app.openapi_schema = schema
+            app.openapi_schema = build_document(app, app.state.contract)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

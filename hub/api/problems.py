@@ -15,12 +15,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hub.errors import FieldProblem
+from hub.mapping import pointer
 
 MEDIA_TYPE = "application/problem+json"
 
 KINDS: dict[str, tuple[int, str, str]] = {
     # kind: (status, title, explanation)
     "malformed-json": (400, "Malformed JSON", "The request body is not valid JSON (RFC 8259)."),
+    "duplicate-key": (
+        400,
+        "Duplicate key in a JSON object",
+        "A key occurs twice in one object of the body; readers disagree on which value counts, so the hub "
+        "takes neither. 'errors' names the repeated key by JSON pointer.",
+    ),
     "unauthorized": (
         401,
         "Authentication required",
@@ -54,6 +61,18 @@ KINDS: dict[str, tuple[int, str, str]] = {
         422,
         "The submission cannot be routed",
         "The service or municipality is unknown, or the municipality does not offer the service through the hub.",
+    ),
+    "malware-found": (
+        422,
+        "An attachment carries malware",
+        "The malware scanner found a signature in an attachment; each entry of 'errors' names the attachment by "
+        "JSON pointer and the signature. Nothing was stored.",
+    ),
+    "scanner-unavailable": (
+        503,
+        "Attachments cannot be scanned for malware",
+        "The hub's malware scanner is down or too slow, and no attachment is accepted unscanned. Nothing was "
+        "stored; retry after the seconds given in Retry-After, with the same Idempotency-Key.",
     ),
     "internal-error": (
         500,
@@ -135,10 +154,12 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     kind = {401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}.get(
         exc.status_code, "internal-error"
     )
-    return problem_response(Problem(kind, str(exc.detail) if exc.detail else None), request)
+    # The framework's headers carry meaning: Allow on 405 (RFC 9110 requires it).
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(Problem(kind, str(exc.detail) if exc.detail else None, headers=headers), request)
 
 
 async def handle_request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldProblem("/" + "/".join(str(p) for p in err["loc"]), err["msg"], err["type"]) for err in exc.errors()]
+    errors = [FieldProblem(pointer.join("", *err["loc"]), err["msg"], err["type"]) for err in exc.errors()]
     return problem_response(Problem("validation-error", "invalid request parameters", errors=errors), request)

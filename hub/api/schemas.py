@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class _Out(BaseModel):
@@ -71,11 +71,29 @@ class OperatorDeliveryOut(_Out):
     dead_at: datetime | None = Field(default=None, alias="deadAt")
 
 
+DESTINATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+DELIVERY_ID = r"^[0-9A-Za-z-]{1,64}$"
+
+
 class ReplayIn(_Out):
-    ids: list[str] | None = Field(default=None, description="Replay these dead deliveries.")
-    destination: str | None = Field(default=None, description="Replay all dead deliveries of this destination.")
+    ids: list[Annotated[str, StringConstraints(pattern=DELIVERY_ID)]] | None = Field(
+        default=None, max_length=1000, description="Replay these dead deliveries."
+    )
+    destination: Annotated[str, StringConstraints(pattern=DESTINATION_ID)] | None = Field(
+        default=None, description="Replay all dead deliveries of this destination."
+    )
     since: datetime | None = Field(default=None, description="Only those that died at or after this time.")
     until: datetime | None = Field(default=None, description="Only those that died before this time.")
+
+
+def replay_schema() -> dict[str, Any]:
+    """ReplayIn as served and checked: the model's fields, and ids or a destination being required."""
+    schema = ReplayIn.model_json_schema(by_alias=True)
+    schema["anyOf"] = [
+        {"required": ["ids"], "properties": {"ids": {"type": "array", "minItems": 1}}},
+        {"required": ["destination"], "properties": {"destination": {"type": "string"}}},
+    ]
+    return schema
 
 
 class ReplayOut(_Out):
@@ -90,3 +108,13 @@ class DestinationOut(_Out):
     municipality: str | None
     counts: dict[str, int]
     circuit: str | None = None
+
+
+class HealthOut(_Out):
+    status: str
+
+
+class ReadyOut(_Out):
+    status: str
+    database: str
+    attachment_scanning: str | None = Field(default=None, alias="attachmentScanning")

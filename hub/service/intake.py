@@ -18,8 +18,11 @@ from pydantic import ValidationError
 from hub.bootstrap import HubContext
 from hub.connectors.base import AttachmentData, SubmissionData
 from hub.domain.envelope import SubmissionRequest
+from hub.domain.nul_characters import nul_problems
 from hub.errors import ConfigError, FieldProblem, MappingError, RoutingError
 from hub.mapping import pointer
+from hub.service.attachment_types import type_problem
+from hub.service.malware import malware_problems
 from hub.store.clients import ApiClient
 from hub.store.submissions import DuplicateIdempotencyKey, NewAttachment, NewDelivery, NewSubmission
 from hub.store.types import utcnow
@@ -59,9 +62,14 @@ class Accepted:
     replayed: bool
 
 
+def canonical_json(body: Any) -> bytes:
+    """The body's canonical JSON: the same data in another key order is the same request."""
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+
+
 def request_hash(body: Any) -> str:
-    """Hash of the body's canonical JSON: the same data in another key order is the same request."""
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    """Hash of the body's canonical JSON."""
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def _pydantic_problems(exc: ValidationError) -> list[FieldProblem]:
@@ -79,9 +87,13 @@ class Intake:
     def accept(self, client: ApiClient, body: Any, idempotency_key: str | None) -> Accepted:
         # No read before the write: the unique (client, key) constraint decides races and
         # repeats alike, and a repeat is answered from the row that won.
-        digest = request_hash(body)
+        canonical = canonical_json(body)
+        digest = hashlib.sha256(canonical).hexdigest()
         if not isinstance(body, dict):
             raise InvalidSubmission("the body must be a JSON object", [FieldProblem("", "must be an object", "type")])
+        nul = nul_problems(body, canonical)
+        if nul:
+            raise InvalidSubmission("the submission contains NUL characters", nul)
         try:
             request = SubmissionRequest.model_validate(body)
         except ValidationError as exc:
@@ -98,6 +110,9 @@ class Intake:
         if not client.may_act_for(request.municipality, request.service):
             raise OutOfScope(f"this API key may not submit {request.service!r} for {request.municipality}")
         problems = service.form.problems(body.get("form")) if service.form else []
+        if service.checks and not problems:
+            # Only on a form the schema passed: the checks read values with the schema's types.
+            problems = service.checks.problems(body)
         attachments: list[AttachmentData] = []
         for i, a in enumerate(request.attachments):
             try:
@@ -106,9 +121,18 @@ class Intake:
                 field = "sha256" if "sha256" in str(exc) else "content"
                 problems.append(FieldProblem(f"/attachments/{i}/{field}", str(exc), "attachment"))
                 continue
+            mistyped = type_problem(i, a.media_type, content, service.attachment_types)
+            if mistyped is not None:
+                problems.append(mistyped)
             attachments.append(AttachmentData(a.file_name, a.media_type, a.sha256.lower(), content))
         if problems:
             raise InvalidSubmission("the submission's data is invalid", problems)
+        # After the cheap checks (a scan is a round trip per file); a scanner that is down raises ScannerUnavailable.
+        infected = malware_problems(self.hub.scanner, attachments, request.service)
+        if any(p.rule == "malware" for p in infected):
+            raise InvalidSubmission("an attachment carries malware", infected, kind="malware-found")
+        if infected:
+            raise InvalidSubmission("an attachment cannot be scanned for malware", infected)
 
         submission_id = str(uuid.uuid4())
         received_at = utcnow()

@@ -43,7 +43,8 @@ def test_a_submission_with_attachments_arrives_byte_identical_and_reads_delivere
     drop_hub: RunningHub, sftp: SftpSimulator
 ) -> None:
     # When a Hundesteuer-Anmeldung for Gladbeck with two attachments is submitted
-    submission_id = submit(drop_hub, [attachment(PDF, "nachweis.pdf"), {**attachment(PHOTO, "hund.png")}])
+    photo = {**attachment(PHOTO, "hund.png"), "mediaType": "image/png"}
+    submission_id = submit(drop_hub, [attachment(PDF, "nachweis.pdf"), photo])
 
     # Then it is delivered once the receiver's marker appeared, and shows the receiver's receipt
     delivery = wait_status(drop_hub, submission_id, "delivered")["deliveries"][0]
@@ -120,8 +121,8 @@ def test_a_message_the_receiver_rejects_is_dead(drop_hub: RunningHub, sftp: Sftp
 
 
 def test_the_attachment_bytes_posted_are_the_bytes_dropped(drop_hub: RunningHub, sftp: SftpSimulator) -> None:
-    # Every byte value, and a name that needs making safe
-    content = bytes(range(256)) * 64
+    # Every byte value (after the PDF signature intake checks), and a name that needs making safe
+    content = b"%PDF-1.7\n" + bytes(range(256)) * 64
     posted: dict[str, Any] = attachment(content, ".Scan: Seite 1.pdf")
 
     submission_id = submit(drop_hub, [posted])

@@ -22,7 +22,7 @@ from tests.filedrop.filedrop_support import write_filedrop_region
 from tests.support.envelopes import attachment, sample
 from tests.support.waiting import wait_for
 
-BIG = os.urandom(3 * 1024 * 1024)
+BIG = b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024)  # a PDF signature: intake checks it
 SMALL = b"%PDF-1.7\n" + os.urandom(5_000)
 EXPECTED = {"grosser-scan.pdf": BIG, "nachweis.pdf": SMALL}
 

@@ -20,6 +20,7 @@ from tests.support.waiting import wait_for
 from tests.xdomea.xdomea_support import X, dms_settings, sample, write_dms_region
 
 PDF = b"%PDF-1.5\n" + bytes(range(256)) * 32
+OTHER_PDF = b"%PDF-1.5\n" + bytes(reversed(range(256))) * 32  # same name, other bytes
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_an_application_arrives_over_xta_as_valid_xdomea_with_its_files(
 ) -> None:
     # Given Gladbeck's DMS reached through an XTA server
     envelope: dict[str, Any] = sample("hundesteuer-anmeldung")
-    envelope["attachments"] = [attachment(PDF, "impfpass.pdf"), attachment(PDF[::-1], "impfpass.pdf")]
+    envelope["attachments"] = [attachment(PDF, "impfpass.pdf"), attachment(OTHER_PDF, "impfpass.pdf")]
 
     # When a Hundesteuer application with two files of the same name is posted
     answer = hub.api.post("/v1/submissions", json=envelope)
@@ -69,4 +70,4 @@ def test_an_application_arrives_over_xta_as_valid_xdomea_with_its_files(
     names = [d.findtext(f".//{X}Dateiname") for d in root.findall(f".//{X}Vorgang/{X}Dokument")]
     files = {a["attributes"]["filename"]: base64.b64decode(a["data"]) for a in stored["attachments"]}
     assert len(set(names)) == 2
-    assert files == dict(zip(names, (PDF, PDF[::-1]), strict=True))
+    assert files == dict(zip(names, (PDF, OTHER_PDF), strict=True))

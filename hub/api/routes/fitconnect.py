@@ -9,14 +9,17 @@ A callback is accepted only with a valid ``callback-authentication`` (hex HMAC-S
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
-import orjson
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse, Response
 
+from hub.api.bodies import parse_json
 from hub.api.deps import Hub
+from hub.api.openapi import problems
 from hub.api.problems import Problem
+from hub.api.schemas import DESTINATION_ID
 from hub.mapping.data_schemas import data_schema, schema_path
 from hub.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
@@ -25,22 +28,58 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["fit-connect"])
 
 NEW_EVENTS = "https://schema.fitko.de/fit-connect/submission-api/callbacks/new-events"
+SCHEMA_SEGMENT = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+class SchemaResponse(JSONResponse):
+    media_type = "application/schema+json"
+
+
+_SIGNED_HEADERS = [
+    {
+        "name": SIGNATURE_HEADER,
+        "in": "header",
+        "required": True,
+        "description": "Hex HMAC-SHA512 over callback-timestamp + '.' + body, keyed with the callback secret",
+        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{128}$"},
+    },
+    {
+        "name": TIMESTAMP_HEADER,
+        "in": "header",
+        "required": True,
+        "description": "Unix time in seconds when the platform signed; at most five minutes old",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+    },
+]
 
 
 @router.post(
     "/v1/fit-connect/callbacks/{destination_id}",
     summary="FIT-Connect NEW_EVENTS callback (HMAC-SHA512 signed)",
     status_code=204,
+    responses={204: {"description": "Taken: the hub reads the event log now"}, **problems(400, 401, 404, 422)},
+    openapi_extra={
+        "parameters": _SIGNED_HEADERS,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", "description": "A NEW_EVENTS callback"}}},
+        },
+    },
 )
-async def new_events(destination_id: str, request: Request, hub: Hub) -> Response:
+async def new_events(
+    destination_id: Annotated[str, Path(pattern=DESTINATION_ID, max_length=100)], request: Request, hub: Hub
+) -> Response:
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+    if not signature or not timestamp:
+        # Before the destination is looked up: an unsigned request learns nothing about the hub's destinations.
+        raise Problem("unauthorized", f"{SIGNATURE_HEADER} and {TIMESTAMP_HEADER} are required")
     destination = hub.region.destinations.get(destination_id)
     secret_env = destination.settings.get("callbackSecretEnv") if destination is not None else None
     secret = os.environ.get(str(secret_env), "") if secret_env else ""
     if not secret:
         raise Problem("not-found", f"no FIT-Connect callbacks are configured for {destination_id!r}")
     body = await request.body()
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     if not verify(secret, body, signature, timestamp):
         log.warning(
             "security_event",
@@ -49,22 +88,30 @@ async def new_events(destination_id: str, request: Request, hub: Hub) -> Respons
             reason="missing, wrong or stale callback-authentication",
         )
         raise Problem("unauthorized", "callback-authentication is missing, wrong or older than five minutes")
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise Problem("malformed-json", str(exc)) from exc
-    log.info("fitconnect_callback", destination=destination_id, type=payload.get("type"))
+    payload = parse_json(body)
+    kind = payload.get("type") if isinstance(payload, dict) else None
+    log.info("fitconnect_callback", destination=destination_id, type=kind)
     hub.outcome_poller.wake()
     return Response(status_code=204)
 
 
-@router.get("/schemas/{service}/{version}", summary="A data schema the hub publishes (FIT-Connect submissionSchema)")
-async def published_schema(service: str, version: str, request: Request, hub: Hub) -> Response:
+@router.get(
+    "/schemas/{service}/{version}",
+    summary="A data schema the hub publishes (FIT-Connect submissionSchema)",
+    response_class=SchemaResponse,
+    responses={200: {"description": "The JSON Schema"}, **problems(404, 422)},
+)
+async def published_schema(
+    service: Annotated[str, Path(pattern=SCHEMA_SEGMENT, max_length=100)],
+    version: Annotated[str, Path(pattern=SCHEMA_SEGMENT, max_length=100)],
+    request: Request,
+    hub: Hub,
+) -> Response:
     wanted = str(request.url.path)
     for spec in hub.mappings:
         if schema_path(spec) is None:
             continue
         schema = data_schema(spec)
         if schema.uri.endswith(wanted) and schema.uri.rsplit("/", 2)[-2:] == [service, version]:
-            return JSONResponse(schema.document, media_type="application/schema+json")
+            return SchemaResponse(schema.document)
     raise Problem("not-found", f"no published schema {service}/{version}")

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from hub.api.bodies import read_json_body
 from hub.api.deps import Hub, Operator
+from hub.api.openapi import problems
 from hub.api.problems import Problem
-from hub.api.schemas import DestinationOut, OperatorDeliveryOut, ReplayIn, ReplayOut
+from hub.api.schemas import DESTINATION_ID, DestinationOut, OperatorDeliveryOut, ReplayIn, ReplayOut, replay_schema
 from hub.domain.states import DeliveryState
+from hub.errors import FieldProblem
+from hub.mapping import pointer
+from hub.routing.forms import FormSchema
 from hub.service.operations import replay
 from hub.store.clients import ApiClient
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
+
+MAX_REPLAY_BODY = 1_000_000
+_REPLAY = FormSchema(replay_schema(), "ReplayIn")
+"""The replay body as documented, checked before the model (which would coerce numbers to times)."""
 
 
 def _scope(operator: ApiClient) -> list[str] | None:
     return None if "*" in operator.municipalities else sorted(operator.municipalities)
 
 
-@router.get("/deliveries", response_model=list[OperatorDeliveryOut])
+@router.get("/deliveries", response_model=list[OperatorDeliveryOut], responses=problems(422, 503))
 async def list_deliveries(
     hub: Hub,
     operator: Operator,
     state: DeliveryState | None = None,
-    destination: str | None = None,
-    municipality: str | None = None,
+    destination: Annotated[str | None, Query(pattern=DESTINATION_ID, max_length=100)] = None,
+    municipality: Annotated[str | None, Query(pattern=r"^[0-9]{8}$", description="AGS")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[OperatorDeliveryOut]:
     scope = _scope(operator)
@@ -60,10 +71,42 @@ async def list_deliveries(
     ]
 
 
-@router.post("/replay", response_model=ReplayOut)
-async def replay_dead(body: ReplayIn, hub: Hub, operator: Operator) -> ReplayOut:
-    if not body.ids and not body.destination:
-        raise Problem("validation-error", "give 'ids' or a 'destination' (with an optional time range)")
+def _replay_request(raw: Any) -> ReplayIn:
+    found = _REPLAY.problems(raw, base="")
+    if found:
+        raise Problem("validation-error", "give 'ids' or a 'destination' (with an optional time range)", errors=found)
+    try:
+        body = ReplayIn.model_validate(raw)
+    except ValidationError as exc:
+        errors = [FieldProblem(pointer.join("", *e["loc"]), e["msg"], e["type"]) for e in exc.errors()]
+        raise Problem("validation-error", "invalid replay request", errors=errors) from exc
+    return body.model_copy(update={"since": _in_utc(body.since), "until": _in_utc(body.until)})
+
+
+def _in_utc(moment: datetime | None) -> datetime | None:
+    """The moment in UTC; one beyond the calendar's ends in UTC (9999-12-31T23:00-05:00) is that end."""
+    if moment is None:
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+
+@router.post(
+    "/replay",
+    response_model=ReplayOut,
+    responses=problems(400, 413, 415, 422, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReplayIn"}}},
+        }
+    },
+)
+async def replay_dead(request: Request, hub: Hub, operator: Operator) -> ReplayOut:
+    # The body is read by hand, like intake's: a body that is not JSON is a 400, never the framework's 500.
+    body = _replay_request(await read_json_body(request, MAX_REPLAY_BODY))
     replayed = await run_in_threadpool(
         lambda: replay(
             hub,
@@ -78,7 +121,7 @@ async def replay_dead(body: ReplayIn, hub: Hub, operator: Operator) -> ReplayOut
     return ReplayOut(replayed=replayed, count=len(replayed))
 
 
-@router.get("/destinations", response_model=list[DestinationOut])
+@router.get("/destinations", response_model=list[DestinationOut], responses=problems(503))
 async def destinations(hub: Hub, operator: Operator) -> list[DestinationOut]:
     counts = await run_in_threadpool(hub.deliveries.counts)
     controls = await run_in_threadpool(hub.destination_states.all)

@@ -2,53 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from hub.api import metrics
+from hub.api.bodies import read_json_body
 from hub.api.deps import Hub, PortalClient, get_client
+from hub.api.openapi import problems
 from hub.api.problems import Problem
+from hub.api.scanner_errors import scanner_unavailable
 from hub.api.schemas import AcceptedOut, DeliveryOut, EventOut, EventsOut, SubmissionOut
+from hub.api.submission_schema import SubmissionContract, envelope_model_rejects
 from hub.bootstrap import HubContext
-from hub.domain.envelope import SubmissionRequest
 from hub.errors import FieldProblem
-from hub.service.intake import DestinationUnavailable, IdempotencyConflict, Intake, InvalidSubmission, OutOfScope
+from hub.scanning import ScannerUnavailable
+from hub.service.intake import (
+    Accepted,
+    DestinationUnavailable,
+    IdempotencyConflict,
+    Intake,
+    InvalidSubmission,
+    OutOfScope,
+)
 from hub.store.clients import ApiClient
 from hub.store.submissions import SubmissionView
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
 
 MAX_KEY_LENGTH = 255
+IDEMPOTENCY_KEY = r"^[!-~]{1,255}$"
+"""Visible ASCII: a key survives every proxy unchanged (header whitespace would be trimmed on the way)."""
+_KEY_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))
+SUBMISSION_ID = r"^[0-9A-Za-z-]{1,64}$"
+MAX_EVENT_ID = 2**63 - 1
 
-_PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-
-
-async def read_json_body(request: Request, limit: int) -> Any:
-    """The body as JSON, enforcing content type (415), size (413) and syntax (400)."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/json" and not (ctype.startswith("application/") and ctype.endswith("+json")):
-        raise Problem(
-            "unsupported-media-type",
-            f"got {ctype or 'no content type'!r}, expected application/json",
-        )
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise Problem("payload-too-large", f"{declared} bytes exceed the limit of {limit} bytes", limit=limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem("payload-too-large", f"the body exceeds the limit of {limit} bytes", limit=limit)
-        chunks.append(chunk)
-    try:
-        return orjson.loads(b"".join(chunks))
-    except orjson.JSONDecodeError as exc:
-        raise Problem("malformed-json", f"the body is not valid JSON: {exc}") from exc
+SubmissionId = Annotated[
+    str, Path(pattern=SUBMISSION_ID, max_length=64, description="The id the hub answered on intake (a UUID)")
+]
 
 
 def _accepted(request: Request, submission_id: str, status: str) -> AcceptedOut:
@@ -75,14 +68,17 @@ def _visible(client: ApiClient, view: SubmissionView | None) -> SubmissionView:
         "`Idempotency-Key`, a repeat of the same body gets the same answer and a different body 409."
     ),
     responses={
-        400: _PROBLEM,
-        401: _PROBLEM,
-        403: _PROBLEM,
-        409: _PROBLEM,
-        413: _PROBLEM,
-        415: _PROBLEM,
-        422: _PROBLEM,
-        503: _PROBLEM,
+        202: {
+            "description": "Accepted: committed, and delivered from here on",
+            "headers": {
+                "Location": {"required": True, "description": "The status URL", "schema": {"type": "string"}},
+                "Idempotent-Replayed": {
+                    "description": "'true' when this answers a repeat of an earlier request",
+                    "schema": {"type": "string", "enum": ["true"]},
+                },
+            },
+        },
+        **problems(400, 409, 413, 415, 422, 503),
     },
     openapi_extra={
         "requestBody": {
@@ -94,7 +90,7 @@ def _visible(client: ApiClient, view: SubmissionView | None) -> SubmissionView:
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY, "minLength": 1, "maxLength": MAX_KEY_LENGTH},
                 "description": "Identifies this request: a repeat with the same body gets the same answer.",
             }
         ],
@@ -107,13 +103,26 @@ async def create_submission(request: Request) -> Response:
     intake: Intake = request.app.state.intake
     client = await get_client(request)
     idempotency_key = request.headers.get("idempotency-key")
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
-        problem = FieldProblem("/headers/Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters", "header")
+    if idempotency_key is not None and not (
+        0 < len(idempotency_key) <= MAX_KEY_LENGTH and _KEY_CHARS.issuperset(idempotency_key)
+    ):
+        problem = FieldProblem(
+            "/headers/Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} visible ASCII characters", "header"
+        )
         metrics.rejected("validation-error")
         raise Problem("validation-error", "invalid Idempotency-Key header", errors=[problem])
     body = await read_json_body(request, hub.settings.max_body_bytes)
+    contract: SubmissionContract = request.app.state.contract
+
+    def accept() -> Accepted:
+        # In the worker thread with intake: a body of large attachments takes milliseconds to check.
+        off_contract = contract.problems(body)
+        if off_contract and not envelope_model_rejects(body):
+            raise InvalidSubmission("the submission does not match its service's schema", off_contract)
+        return intake.accept(client, body, idempotency_key)
+
     try:
-        accepted = await run_in_threadpool(intake.accept, client, body, idempotency_key)
+        accepted = await run_in_threadpool(accept)
     except InvalidSubmission as exc:
         metrics.rejected(exc.kind)
         raise Problem(exc.kind, exc.title, errors=exc.problems) from exc
@@ -126,6 +135,8 @@ async def create_submission(request: Request) -> Response:
         raise Problem("forbidden", str(exc)) from exc
     except DestinationUnavailable as exc:
         raise Problem("destination-unavailable", str(exc)) from exc
+    except ScannerUnavailable as exc:
+        raise scanner_unavailable() from exc
     out = _accepted(request, accepted.id, accepted.status)
     headers = {"Location": out.status_url}
     if accepted.replayed:
@@ -137,9 +148,9 @@ async def create_submission(request: Request) -> Response:
     "/{submission_id}",
     response_model=SubmissionOut,
     name="get_submission",
-    responses={403: _PROBLEM, 404: _PROBLEM, 503: _PROBLEM},
+    responses=problems(404, 422, 503),
 )
-async def get_submission(submission_id: str, hub: Hub, client: PortalClient) -> SubmissionOut:
+async def get_submission(submission_id: SubmissionId, hub: Hub, client: PortalClient) -> SubmissionOut:
     view = _visible(client, await run_in_threadpool(hub.submissions.get, submission_id))
     return SubmissionOut(
         id=view.id,
@@ -167,46 +178,16 @@ async def get_submission(submission_id: str, hub: Hub, client: PortalClient) -> 
     )
 
 
-@router.get(
-    "/{submission_id}/events", response_model=EventsOut, responses={403: _PROBLEM, 404: _PROBLEM, 503: _PROBLEM}
-)
-async def get_events(submission_id: str, hub: Hub, client: PortalClient, after: int = 0) -> EventsOut:
+@router.get("/{submission_id}/events", response_model=EventsOut, responses=problems(404, 422, 503))
+async def get_events(
+    submission_id: SubmissionId,
+    hub: Hub,
+    client: PortalClient,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID, description="Only events with a greater id")] = 0,
+) -> EventsOut:
     _visible(client, await run_in_threadpool(hub.submissions.get, submission_id))
     events = await run_in_threadpool(hub.submissions.events, submission_id, after=after)
     return EventsOut(
         submission_id=submission_id,
         events=[EventOut(id=e.id, kind=e.kind, at=e.at, delivery_id=e.delivery_id, detail=e.detail) for e in events],
     )
-
-
-def openapi_components() -> dict[str, Any]:
-    """Schemas referenced by hand above (the body is parsed by hand to control 400/413/415)."""
-    schema = SubmissionRequest.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
-    defs = schema.pop("$defs", {})
-    problem = {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string", "format": "uri-reference"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "instance": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "pointer": {"type": "string"},
-                        "detail": {"type": "string"},
-                        "rule": {"type": "string"},
-                        "location": {
-                            "type": "string",
-                            "description": "XML path in the generated message, for schema and Schematron errors",
-                        },
-                    },
-                },
-            },
-        },
-        "required": ["type", "title", "status"],
-    }
-    return {"SubmissionRequest": schema, "Problem": problem, **defs}

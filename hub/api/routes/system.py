@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from hub.api.database_errors import unavailable
 from hub.api.deps import Hub
+from hub.api.openapi import problems
 from hub.api.problems import KINDS, Problem
+from hub.api.scanner_errors import scanner_unavailable
+from hub.api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["system"])
 
 
-@router.get("/healthz", summary="Liveness")
+class MetricsResponse(Response):
+    # The classic text format every Prometheus scrapes (the hub's names need none of 1.0.0's escaping).
+    media_type = CONTENT_TYPE_PLAIN_0_0_4
+
+
+@router.get("/healthz", summary="Liveness", response_model=HealthOut)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the database answers")
+@router.get(
+    "/readyz",
+    summary="Readiness: the database answers",
+    response_model=ReadyOut,
+    responses=problems(503),
+)
 async def readyz(hub: Hub) -> Response:
     def ping() -> None:
         with hub.db.read() as conn:
@@ -30,19 +46,31 @@ async def readyz(hub: Hub) -> Response:
         await run_in_threadpool(ping)
     except Exception as exc:  # whatever fails, the process cannot serve: not ready
         raise unavailable() from exc
-    return JSONResponse({"status": "ready", "database": hub.db.dialect})
+    if not await run_in_threadpool(hub.scanner.ready):  # intake refuses every attachment meanwhile
+        raise scanner_unavailable()
+    return JSONResponse({"status": "ready", "database": hub.db.dialect, "attachmentScanning": hub.scanner.description})
 
 
-@router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=MetricsResponse,
+    responses={200: {"description": "Prometheus text format 0.0.4"}, **problems(503)},
+)
 async def metrics(request: Request) -> Response:
     """The process's own metrics plus the delivery backlog read from the database."""
     own = generate_latest()
     backlog = await run_in_threadpool(generate_latest, request.app.state.metrics)
-    return Response(own + backlog, media_type=CONTENT_TYPE_LATEST)
+    return MetricsResponse(own + backlog)
 
 
-@router.get("/problems/{kind}", summary="What a problem type means", response_class=HTMLResponse)
-async def problem_page(kind: str) -> HTMLResponse:
+@router.get(
+    "/problems/{kind}",
+    summary="What a problem type means",
+    response_class=HTMLResponse,
+    responses=problems(404, 422),
+)
+async def problem_page(kind: Annotated[str, Path(pattern=r"^[a-z][a-z-]{0,63}$")]) -> HTMLResponse:
     if kind not in KINDS:
         raise Problem("not-found", f"no problem type {kind!r}")
     status, title, explanation = KINDS[kind]
