@@ -142,7 +142,8 @@ class _Watchdog:
                 # a forked worker inherits no threads: start one on first use in each process
                 self._thread = threading.Thread(target=self._run, name="hub-deadline-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if self._heap[0][1] == key:  # only an earlier deadline than the one it waits for moves it
+                self._cond.notify()
             return key
 
     def forget(self, key: int) -> None:

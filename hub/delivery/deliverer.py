@@ -36,7 +36,7 @@ from hub.delivery.controls import DestinationControls
 from hub.delivery.destinations import DestinationResolver
 from hub.delivery.dispatcher import Dispatcher
 from hub.delivery.lease_keeper import Held, LeaseKeeper
-from hub.delivery.limits import Admission, CircuitChange, DestinationLimits
+from hub.delivery.limits import Admission, AdmitRequest, CircuitChange, DestinationLimits
 from hub.delivery.metrics import observe_attempt
 from hub.errors import ConfigError, PermanentError, TransientError
 from hub.logging import CORRELATION_HEADER
@@ -100,10 +100,7 @@ class Deliverer:
         owner = self.owner()
         admitted: list[_Group] = []
         try:
-            for destination_id, ids in by_destination.items():
-                group = self._admit(destination_id, ids, owner)
-                if group is not None:
-                    admitted.append(group)
+            admitted.extend(self._admit(by_destination, owner))
             if admitted:
                 self._deliver(admitted, owner)
         except Exception as exc:
@@ -113,12 +110,40 @@ class Deliverer:
             at = utcnow() + timedelta(seconds=ERROR_RETRY_SECONDS * (1 + random.random()))
             self.dispatcher.nudge([(d, dest) for d, dest in pairs], at=at)
         finally:
-            for group in admitted:
-                change = self.limits.finish(group.destination, group.admission, ups=group.ups, down=group.down)
+            finished = [(g.destination, g.admission, g.ups, g.down) for g in admitted]
+            for group, change in zip(admitted, self.limits.finish_many(finished), strict=True):
                 self._store_circuit(group.destination.id, change)
 
-    def _admit(self, destination_id: str, ids: list[str], owner: str) -> _Group | None:
-        """The destination's group if its limits let (some of) it go now; the rest is deferred."""
+    def _admit(self, by_destination: dict[str, list[str]], owner: str) -> list[_Group]:
+        """The destinations' groups that their limits let (partly) go now; the rest is deferred."""
+        candidates: list[tuple[list[str], Destination, Connector]] = []
+        for destination_id, ids in by_destination.items():
+            found = self._sendable(destination_id, ids)
+            if found is not None:
+                candidates.append((ids, *found))
+        requests = [
+            AdmitRequest(
+                destination,
+                f"{owner}:{uuid.uuid4().hex[:8]}",
+                want=len(ids),
+                cost=connector.requests_per_send,
+                probe_seconds=destination.attempt_deadline_seconds + self.lease_seconds,
+            )
+            for ids, destination, connector in candidates
+        ]
+        groups = []
+        for (ids, destination, connector), admission in zip(candidates, self.limits.admit_many(requests), strict=True):
+            if not admission.granted:
+                self._defer(ids, destination.id, admission.wait_seconds * (1 + random.random() / 2))
+                continue
+            self._store_circuit(destination.id, admission.change)
+            if admission.sends < len(ids):  # the rate allows fewer now: the others wait their turn
+                self._defer(ids[admission.sends :], destination.id, admission.sends / _rate(destination))
+            groups.append(_Group(destination, connector, admission, ids[: admission.sends]))
+        return groups
+
+    def _sendable(self, destination_id: str, ids: list[str]) -> tuple[Destination, Connector] | None:
+        """The destination and its connector, unless it is unknown or paused (then its share waits)."""
         try:
             destination = self.destinations.get(destination_id)
             connector = self.connectors.get(destination)
@@ -134,20 +159,7 @@ class Deliverer:
                 return None
             if destination_id in controls.resets:
                 self.limits.honour_resets({destination_id: controls.resets[destination_id]})
-        admission = self.limits.admit(
-            destination,
-            f"{owner}:{uuid.uuid4().hex[:8]}",
-            want=len(ids),
-            cost=connector.requests_per_send,
-            probe_seconds=destination.attempt_deadline_seconds + self.lease_seconds,
-        )
-        if not admission.granted:
-            self._defer(ids, destination_id, admission.wait_seconds * (1 + random.random() / 2))
-            return None
-        self._store_circuit(destination_id, admission.change)
-        if admission.sends < len(ids):  # the rate allows fewer now: the others wait their turn
-            self._defer(ids[admission.sends :], destination_id, admission.sends / _rate(destination))
-        return _Group(destination, connector, admission, ids[: admission.sends])
+        return destination, connector
 
     def _deliver(self, groups: list[_Group], owner: str) -> None:
         ids = [i for g in groups for i in g.ids]

@@ -31,18 +31,23 @@ _Nudge = tuple[tuple[str, str], datetime | None]
 
 
 def _group(items: list[_Nudge]) -> list[tuple[list[list[str]], datetime | None]]:
-    """Messages of up to ``PER_MESSAGE`` (delivery, destination) pairs for what is due now; a
-    delayed nudge travels alone, since the broker delays whole messages."""
+    """Messages of up to ``PER_MESSAGE`` (delivery, destination) pairs for what is due now, one
+    destination's together where they queued up together (its limits are then asked once for
+    all of them); a delayed nudge travels alone, since the broker delays whole messages."""
     out: list[tuple[list[list[str]], datetime | None]] = []
-    due: list[list[str]] = []
+    by_destination: dict[str, list[list[str]]] = {}
     for (delivery_id, destination_id), at in items:
         if at is not None:
             out.append(([[delivery_id, destination_id]], at))
             continue
-        due.append([delivery_id, destination_id])
-        if len(due) == PER_MESSAGE:
-            out.append((due, None))
-            due = []
+        by_destination.setdefault(destination_id, []).append([delivery_id, destination_id])
+    due: list[list[str]] = []
+    for pairs in by_destination.values():
+        for pair in pairs:
+            due.append(pair)
+            if len(due) == PER_MESSAGE:
+                out.append((due, None))
+                due = []
     if due:
         out.append((due, None))
     return out

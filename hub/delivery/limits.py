@@ -38,6 +38,7 @@ from hub.store.types import utcnow
 log = structlog.get_logger(__name__)
 
 BUSY_WAIT_SECONDS = 0.25
+THREAD_SHARE_WAIT_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,15 @@ class Admission:
     _released: bool = False
 
 
+@dataclass(frozen=True)
+class AdmitRequest:
+    destination: Destination
+    holder: str
+    want: int
+    cost: int
+    probe_seconds: float
+
+
 def denied(destination_id: str, holder: str, reason: str, wait: float) -> Admission:
     return Admission(destination_id, holder, False, wait_seconds=max(wait, 0.05), reason=reason)
 
@@ -85,11 +95,10 @@ class DestinationLimits(ABC):
 
     def admit(self, destination: Destination, holder: str, *, want: int, cost: int, probe_seconds: float) -> Admission:
         """May ``want`` deliveries (each costing ``cost`` requests) go out now, from ``holder``?"""
-        with self._lock:
-            sem = self._thread_slots.get(destination.id)
-            if sem is None:
-                sem = self._thread_slots[destination.id] = threading.BoundedSemaphore(self.thread_cap(destination))
-        if not sem.acquire(blocking=False):
+        sem = self._thread_slot(destination)
+        # A busy share is usually a sibling thread finishing a quick send: wait a moment for it
+        # rather than defer (a database write and a delayed nudge per delivery).
+        if not sem.acquire(timeout=THREAD_SHARE_WAIT_SECONDS):
             return denied(destination.id, holder, "thread_share", BUSY_WAIT_SECONDS)
         try:
             admission = self._admit(destination, holder, want=want, cost=cost, probe_seconds=probe_seconds)
@@ -119,6 +128,64 @@ class DestinationLimits(ABC):
         finally:
             if admission._local is not None:
                 admission._local.release()
+
+    def admit_many(self, requests: list[AdmitRequest]) -> list[Admission]:
+        """:meth:`admit` for the groups of one batch; a shared store answers them in one round trip."""
+        out = []
+        for r in requests:
+            sem = self._thread_slot(r.destination)
+            if not sem.acquire(timeout=THREAD_SHARE_WAIT_SECONDS):
+                out.append(denied(r.destination.id, r.holder, "thread_share", BUSY_WAIT_SECONDS))
+                continue
+            out.append(Admission(r.destination.id, r.holder, True, _local=sem))
+        pending = [(r, a) for r, a in zip(requests, out, strict=True) if a.granted]
+        try:
+            decided = self._admit_all([r for r, _ in pending])
+        except BaseException:
+            for _, a in pending:
+                if a._local is not None:
+                    a._local.release()
+            raise
+        for (_, local), shared in zip(pending, decided, strict=True):
+            if shared.granted:
+                shared._local = local._local
+            elif local._local is not None:
+                local._local.release()
+            out[out.index(local)] = shared
+        return out
+
+    def _admit_all(self, requests: list[AdmitRequest]) -> list[Admission]:
+        return [
+            self._admit(r.destination, r.holder, want=r.want, cost=r.cost, probe_seconds=r.probe_seconds)
+            for r in requests
+        ]
+
+    def finish_many(self, items: list[tuple[Destination, Admission, int, bool]]) -> list[CircuitChange | None]:
+        """:meth:`finish` for the groups of one batch (destination, admission, ups, down); never raises."""
+        todo = [(d, a, ups, down) for d, a, ups, down in items if a.granted and not a._released]
+        for _, a, _, _ in todo:
+            a._released = True
+        changes: dict[int, CircuitChange | None] = {}
+        try:
+            for (_, a, _, _), change in zip(todo, self._finish_all(todo), strict=True):
+                changes[id(a)] = change
+        except Exception as exc:
+            log.warning("limits_finish_failed", groups=len(todo), error=type(exc).__name__)
+        finally:
+            for _, a, _, _ in todo:
+                if a._local is not None:
+                    a._local.release()
+        return [changes.get(id(a)) for _, a, _, _ in items]
+
+    def _finish_all(self, items: list[tuple[Destination, Admission, int, bool]]) -> list[CircuitChange | None]:
+        return [self._finish(d, a, ups, down) for d, a, ups, down in items]
+
+    def _thread_slot(self, destination: Destination) -> threading.BoundedSemaphore:
+        with self._lock:
+            sem = self._thread_slots.get(destination.id)
+            if sem is None:
+                sem = self._thread_slots[destination.id] = threading.BoundedSemaphore(self.thread_cap(destination))
+            return sem
 
     def honour_resets(self, resets: dict[str, datetime]) -> list[str]:
         """Close the breakers whose operator reset request (persisted, shared by all processes) is

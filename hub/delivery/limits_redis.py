@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import redis
 
 from hub.connectors.base import Destination
-from hub.delivery.limits import Admission, CircuitChange, DestinationLimits, denied
+from hub.delivery.limits import Admission, AdmitRequest, CircuitChange, DestinationLimits, denied
 from hub.domain.circuit import CircuitState
 
 _NOW = """
@@ -152,50 +152,64 @@ class RedisLimits(DestinationLimits):
         base = f"hub:limits:{destination_id}"
         return [f"{base}:slots", f"{base}:circuit", f"{base}:rate"]
 
-    def _admit(self, destination: Destination, holder: str, *, want: int, cost: int, probe_seconds: float) -> Admission:
-        rate = destination.rate_limit
-        try:
-            granted, what, amount, probe_until = self._admit_script(
-                keys=self._keys(destination.id),
-                args=[
-                    holder,
-                    self.slot_ms,
-                    max(destination.concurrency, 1),
-                    want,
-                    max(cost, 1),
-                    rate.per_second if rate else 0,
-                    rate.burst if rate else 0,
-                    int(probe_seconds * 1000),
-                ],
-            )
-        except redis.RedisError:
-            return denied(destination.id, holder, "limits_unavailable", 1.0)
+    def _admit_args(self, r: AdmitRequest) -> tuple[list[str], list[str | int | float]]:
+        rate = r.destination.rate_limit
+        args: list[str | int | float] = [
+            r.holder,
+            self.slot_ms,
+            max(r.destination.concurrency, 1),
+            r.want,
+            max(r.cost, 1),
+            rate.per_second if rate else 0,
+            rate.burst if rate else 0,
+            int(r.probe_seconds * 1000),
+        ]
+        return self._keys(r.destination.id), args
+
+    @staticmethod
+    def _admitted(r: AdmitRequest, answer: list[object]) -> Admission:
+        granted, what, amount, probe_until = answer
         what = what.decode() if isinstance(what, bytes) else str(what)
         if not granted:
-            return denied(destination.id, holder, what, int(amount) / 1000)
+            return denied(r.destination.id, r.holder, what, int(str(amount)) / 1000)
         probe = what == "probe"
-        change = None
-        if probe:
-            change = CircuitChange(CircuitState.HALF_OPEN, 0, probe_until=_at(probe_until))
-        return Admission(destination.id, holder, True, sends=int(amount), probe=probe, change=change)
+        change = CircuitChange(CircuitState.HALF_OPEN, 0, probe_until=_at(probe_until)) if probe else None
+        return Admission(r.destination.id, r.holder, True, sends=int(str(amount)), probe=probe, change=change)
+
+    def _admit(self, destination: Destination, holder: str, *, want: int, cost: int, probe_seconds: float) -> Admission:
+        return self._admit_all([AdmitRequest(destination, holder, want, cost, probe_seconds)])[0]
+
+    def _admit_all(self, requests: list[AdmitRequest]) -> list[Admission]:
+        """Every group of a batch in one round trip (a pipeline of the admission script)."""
+        if not requests:
+            return []
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            for r in requests:
+                keys, args = self._admit_args(r)
+                self._admit_script(keys=keys, args=args, client=pipe)
+            answers = pipe.execute()
+        except redis.RedisError:
+            return [denied(r.destination.id, r.holder, "limits_unavailable", 1.0) for r in requests]
+        return [self._admitted(r, answer) for r, answer in zip(requests, answers, strict=True)]
 
     def _finish(self, destination: Destination, admission: Admission, ups: int, down: bool) -> CircuitChange | None:
-        change, failures, open_until = self._finish_script(
-            keys=self._keys(destination.id)[:2],
-            args=[
+        return self._finish_all([(destination, admission, ups, down)])[0]
+
+    def _finish_all(self, items: list[tuple[Destination, Admission, int, bool]]) -> list[CircuitChange | None]:
+        if not items:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for destination, admission, ups, down in items:
+            args: list[str | int | float] = [
                 admission.holder,
                 ups,
                 "1" if down else "0",
                 destination.circuit.failure_threshold,
                 int(destination.circuit.open_seconds * 1000),
-            ],
-        )
-        change = change.decode() if isinstance(change, bytes) else str(change)
-        if change == "open":
-            return CircuitChange(CircuitState.OPEN, int(failures), open_until=_at(open_until))
-        if change == "closed":
-            return CircuitChange(CircuitState.CLOSED, 0)
-        return None
+            ]
+            self._finish_script(keys=self._keys(destination.id)[:2], args=args, client=pipe)
+        return [_change(answer) for answer in pipe.execute()]
 
     def renew(self, destination_id: str, holder: str, seconds: float) -> None:
         self._renew_script(keys=self._keys(destination_id)[:1], args=[holder, int(seconds * 1000)])
@@ -209,6 +223,16 @@ class RedisLimits(DestinationLimits):
 
     def close(self) -> None:
         self.redis.close()
+
+
+def _change(answer: list[object]) -> CircuitChange | None:
+    change, failures, open_until = answer
+    change = change.decode() if isinstance(change, bytes) else str(change)
+    if change == "open":
+        return CircuitChange(CircuitState.OPEN, int(str(failures)), open_until=_at(open_until))
+    if change == "closed":
+        return CircuitChange(CircuitState.CLOSED, 0)
+    return None
 
 
 def _at(epoch_ms: object) -> datetime:
