@@ -15,6 +15,7 @@ from starlette.routing import Route
 from connectors.xoev.xta import XtaClient, XtaMetadata
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.sim.server import ServerThread
+from tests.support.waiting import wait_for
 from tests.xta.xta_support import GLADBECK, settings_for
 
 MESSAGE = b"<nachricht/>"
@@ -88,6 +89,9 @@ def test_timeout_is_transient(
         pytest.raises(TransientError, match="XTA sendMessage: ReadTimeout"),
     ):
         client.send_and_confirm(MESSAGE, metadata)
+    # The simulator still stores the message once its latency is over: wait for it, so that it
+    # does not land in the next test's simulator (its fixture has cleared the messages by then).
+    wait_for(lambda: len(sim.get("/_sim/messages").json()) == 1, timeout=10, what="the abandoned send to land")
 
 
 def test_connection_refused_is_transient(wsdl_path: Path, metadata: XtaMetadata) -> None:
