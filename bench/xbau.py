@@ -31,10 +31,10 @@ from typing import Any
 
 from lxml import etree
 
-from connectors.xoev.document import XoevDocumentBuilder
 from connectors.xoev.frame import Authority, message_frame, with_frame
 from hub.config import PROJECT_ROOT
 from hub.connectors.base import SubmissionData
+from hub.connectors.xml_target import XmlTargetBuilder
 from hub.mapping.xml import build_xml, load_xml_spec
 from hub.schemas import SchemaCatalog
 
@@ -85,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
 
     catalog = SchemaCatalog.from_env()
-    builder = XoevDocumentBuilder(load_xml_spec(SPEC), catalog)
+    builder = XmlTargetBuilder(load_xml_spec(SPEC), catalog)
     xsd = catalog.validator("xbau-2.6", ENTRY)
     envelope = typical_envelope()
     message = builder.build(envelope)  # also proves the message is valid (XSD + Schematron)

@@ -1,12 +1,15 @@
 """The composition root: builds every part of a hub process from its settings.
 
-``HubContext`` is what the API, the worker, the CLI and the tests share; nothing else reads
-settings or opens connections on its own.
+``HubContext`` holds the adapters (store, delivery engine, connectors) and the use cases wired
+onto them (``services``, what the API, the console and the CLI call); the worker runs from it and
+the tests inspect it. Nothing else reads settings or opens connections on its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 import dramatiq
 import structlog
@@ -22,7 +25,7 @@ from hub.delivery.deliverer import Deliverer
 from hub.delivery.destinations import DestinationResolver
 from hub.delivery.dispatcher import Dispatcher
 from hub.delivery.limits import DestinationLimits, LocalLimits
-from hub.delivery.outcomes import OutcomePoller
+from hub.delivery.outcome_poller import OutcomePoller
 from hub.delivery.sweeper import Sweeper
 from hub.domain.retry import RetryPolicy
 from hub.mapping.catalog import MappingCatalog
@@ -31,14 +34,21 @@ from hub.routing.router import Router
 from hub.scanning import Scanner, make_scanner
 from hub.scanning.none import NoScanner
 from hub.schemas import SchemaCatalog, SchemaNotInstalled
+from hub.service.access import Access
+from hub.service.health import Health
+from hub.service.intake import Intake
+from hub.service.operations import Operations
+from hub.service.queries import Queries
+from hub.service.services import HubServices
+from hub.store.acceptances import AcceptanceStore
 from hub.store.audit import AuditLog
 from hub.store.clients import ClientStore
-from hub.store.db import Database
+from hub.store.db import Database, is_outage
 from hub.store.deliveries import DeliveryStore
 from hub.store.delivery_recovery import DeliveryRecovery
 from hub.store.destination_states import DestinationStateStore
+from hub.store.operator_views import OperatorViews
 from hub.store.operators import OperatorStore
-from hub.store.outcomes import OutcomeStore
 from hub.store.submissions import SubmissionStore
 
 log = structlog.get_logger(__name__)
@@ -68,6 +78,31 @@ class HubContext:
     _worker: Worker | None = field(default=None, repr=False)
     scanner: Scanner = field(default_factory=NoScanner)
     """Scans every attachment at intake (``HUB_CLAMD_URL``); the default scans nothing."""
+
+    @cached_property
+    def services(self) -> HubServices:
+        """The use cases and reads the entry points call, each handed the few adapters it needs."""
+        return HubServices(
+            region=self.region,
+            mappings=self.mappings,
+            intake=Intake(self.router, self.connectors, self.submissions, self.dispatcher, self.scanner),
+            operations=Operations(
+                self.deliveries, self.destination_states, self.controls, self.limits, self.dispatcher, self.audit
+            ),
+            queries=Queries(
+                OperatorViews(self.db),
+                self.submissions,
+                self.destination_states,
+                self.audit,
+                self.region,
+                self.mappings,
+                self.connectors.context.schemas,
+            ),
+            access=Access(self.clients, self.operators, self.audit),
+            health=Health(self.db, self.scanner, is_outage),
+            max_body_bytes=lambda: self.settings.max_body_bytes,
+            poll_outcomes_now=self.outcome_poller.wake,
+        )
 
     @property
     def embedded_broker(self) -> bool:
@@ -173,12 +208,55 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
         db.upgrade()
     region = load_region(settings.config_dir)
     mappings = MappingCatalog.load(settings.mappings_dir)
-    clients = ClientStore(db)
-    deliveries = DeliveryStore(db)
-    registry = ConnectorRegistry()
     schemas = SchemaCatalog.from_path(settings.schema_path)
     report_missing_schema_sets(region, mappings, schemas)
-    connectors = ConnectorPool(registry, ConnectorContext(mappings=mappings, schemas=schemas))
+    connectors = ConnectorPool(ConnectorRegistry(), ConnectorContext(mappings=mappings, schemas=schemas))
+    clients, deliveries, states = ClientStore(db), DeliveryStore(db), DestinationStateStore(db)
+    engine = _delivery_engine(settings, db, region, clients, deliveries, states, connectors)
+    return HubContext(
+        settings=settings,
+        db=db,
+        region=region,
+        router=Router(region),
+        mappings=mappings,
+        clients=clients,
+        submissions=SubmissionStore(db),
+        deliveries=deliveries,
+        connectors=connectors,
+        broker=engine.broker,
+        dispatcher=engine.dispatcher,
+        deliverer=engine.deliverer,
+        sweeper=engine.sweeper,
+        limits=engine.limits,
+        operators=OperatorStore(db),
+        audit=AuditLog(db),
+        destination_states=states,
+        controls=engine.controls,
+        outcome_poller=engine.outcome_poller,
+        scanner=make_scanner(settings),
+    )
+
+
+class _DeliveryEngine(NamedTuple):
+    broker: dramatiq.Broker
+    dispatcher: Dispatcher
+    deliverer: Deliverer
+    sweeper: Sweeper
+    limits: DestinationLimits
+    controls: DestinationControls
+    outcome_poller: OutcomePoller
+
+
+def _delivery_engine(
+    settings: Settings,
+    db: Database,
+    region: Region,
+    clients: ClientStore,
+    deliveries: DeliveryStore,
+    states: DestinationStateStore,
+    connectors: ConnectorPool,
+) -> _DeliveryEngine:
+    """The broker and its deliver actor, the dispatcher, deliverer, sweeper, limits and outcome poller."""
     broker = make_broker(settings.broker_url)
     limits = make_limits(settings)
     callback_policy = RetryPolicy(initial_seconds=5, max_seconds=600, max_attempts=settings.callback_max_attempts)
@@ -188,10 +266,8 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
     def deliver(pairs: list[list[str]]) -> None:
         holder[0](pairs)
 
-    actor = declare_deliver(broker, deliver)
-    dispatcher = Dispatcher(actor)
-    destination_states = DestinationStateStore(db)
-    controls = DestinationControls(destination_states)
+    dispatcher = Dispatcher(declare_deliver(broker, deliver))
+    controls = DestinationControls(states)
     deliverer = Deliverer(
         deliveries, resolver, connectors, limits, dispatcher, controls=controls, lease_seconds=settings.lease_seconds
     )
@@ -203,31 +279,11 @@ def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker
         stale_after=settings.requeue_after_seconds,
         queued=lambda: queued_messages(broker),
     )
-    return HubContext(
-        settings=settings,
-        db=db,
-        region=region,
-        router=Router(region),
-        mappings=mappings,
-        clients=clients,
-        submissions=SubmissionStore(db),
-        deliveries=deliveries,
-        connectors=connectors,
-        broker=broker,
+    outcome_poller = OutcomePoller(
+        AcceptanceStore(db, deliveries.outbox),
+        region,
+        connectors,
+        interval=settings.outcome_poll_interval_seconds,
         dispatcher=dispatcher,
-        deliverer=deliverer,
-        sweeper=sweeper,
-        limits=limits,
-        outcome_poller=OutcomePoller(
-            OutcomeStore(db, deliveries.queue_callback),
-            region,
-            connectors,
-            interval=settings.outcome_poll_interval_seconds,
-            dispatcher=dispatcher,
-        ),
-        operators=OperatorStore(db),
-        audit=AuditLog(db),
-        destination_states=destination_states,
-        controls=controls,
-        scanner=make_scanner(settings),
     )
+    return _DeliveryEngine(broker, dispatcher, deliverer, sweeper, limits, controls, outcome_poller)

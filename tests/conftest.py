@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from hub.bootstrap import HubContext, build
 from hub.config import PROJECT_ROOT, Settings
 from hub.sim.backoffice import create_backoffice_app
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.store.db import Database, normalise_url
 from hub.store.tables import metadata
 from tests.support.region import GLADBECK, HERTEN, write_region

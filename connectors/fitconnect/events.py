@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 
 from connectors.fitconnect.jose import InvalidToken, verify_set
-from hub.domain.outcome import Outcome, OutcomeKind
+from hub.domain.acceptance import Outcome, OutcomeKind
 
 log = structlog.get_logger(__name__)
 

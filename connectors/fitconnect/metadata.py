@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hub import __version__
+from hub.connectors.product import PRODUCT_NAME, PRODUCT_VERSION
+from hub.connectors.schemas import SchemaCatalog
 from hub.errors import ConfigError
-from hub.schemas import SchemaCatalog
 
 SCHEMA_SET = "fit-connect-metadata-2.1.0"
 MANUFACTURER = "Kreis Recklinghausen / Emscher-Lippe IT"
@@ -41,7 +41,7 @@ def metadata_document(
     attachments: Sequence[AnnouncedAttachment],
     sender_reference: str | None = None,
     author: str = "Integrationshub Emscher-Lippe",
-    product: str = "emscher-lippe-hub",
+    product: str = PRODUCT_NAME,
 ) -> dict[str, Any]:
     document: dict[str, Any] = {
         "$schema": SCHEMA_URI,
@@ -63,7 +63,7 @@ def metadata_document(
         },
         "author": {
             "name": author,
-            "product": {"name": product, "version": __version__, "manufacturer": MANUFACTURER},
+            "product": {"name": product, "version": PRODUCT_VERSION, "manufacturer": MANUFACTURER},
         },
     }
     if sender_reference:

@@ -23,8 +23,8 @@ from connectors.fitconnect.metadata import AnnouncedAttachment, metadata_documen
 from connectors.fitconnect.route_signature import check_route_signature
 from connectors.fitconnect.routing import RouteLookup
 from connectors.fitconnect.submission_api import SubmissionApi
+from hub.connectors.schemas import SchemaCatalog
 from hub.errors import PermanentError, TransientError
-from hub.schemas import SchemaCatalog
 
 log = structlog.get_logger(__name__)
 

@@ -5,7 +5,7 @@
 * by default from the XML mapping spec of (service, the destination's ``standard``): the envelope plus
   the XÖV frame (:mod:`connectors.xoev.frame`: message id, timestamps, author and reader
   Behördenkennung from the settings) is mapped and validated against the standard's XSD and
-  Schematron (:class:`~connectors.xoev.document.XoevDocumentBuilder`); problems are a 422 naming
+  Schematron (:class:`~hub.connectors.xml_target.XmlTargetBuilder`); problems are a 422 naming
   the payload's fields;
 * or by the destination's ``builder`` — ``fn(submission, message_id, destination) -> bytes`` — an
   escape hatch for messages no spec can express; the result must be well-formed, safe XML.
@@ -16,7 +16,7 @@ transport report; the client classifies failures (PermissionDenied and RED: perm
 TechnicalProblem, network, 5xx, a 2xx that is no SOAP envelope, OPEN/YELLOW: transient). All five
 calls of a send share the attempt's one deadline (:mod:`hub.connectors.deadline`): each is bounded
 by what the earlier ones left, so five calls just under ``timeoutSeconds`` cannot add up past it.
-A retry first asks after the message an earlier attempt sent (:mod:`connectors.xoev.xta_pending`)
+A retry first asks after the message an earlier attempt sent (:mod:`connectors.xoev.pending`)
 instead of sending a second copy.
 
 The hub's message id cannot be the XTA message id: XTA assigns those (``createMessageId``), and a
@@ -28,145 +28,90 @@ message that never arrived is sent again under a fresh one. So the hub id travel
   ``Hub-Nachricht {messageId}``), visible in the reader's status list before fetching;
 * in the receipt: ``reference`` is the XTA message id of the confirmed send.
 
-Settings: see :mod:`connectors.xoev.xta_destination`.
+Settings: see :mod:`connectors.xoev.settings`.
 """
 
 from __future__ import annotations
 
-import importlib
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
-from lxml import etree
 
-from connectors.xoev.document import XoevDocumentBuilder
 from connectors.xoev.frame import message_frame, with_frame
+from connectors.xoev.message import Builder, load_builder, stored_message, xta_metadata
+from connectors.xoev.pending import PendingSends, SentMessage
+from connectors.xoev.settings import XtaDestination
 from connectors.xoev.xta import XtaClient, XtaContent, XtaMetadata
 from connectors.xoev.xta.errors import UnknownMessageId
 from connectors.xoev.xta.transport import http_client
-from connectors.xoev.xta_destination import XtaDestination
-from connectors.xoev.xta_pending import PendingSends, SentMessage
-from hub.connectors.base import Connector, Destination, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.base import ConnectorContext, Destination, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.first_use import FirstUse
+from hub.connectors.http_connector import HttpConnector
+from hub.connectors.lending import ClientLender
+from hub.connectors.mapping import XmlMappingSpec
+from hub.connectors.xml_target import XmlTargetBuilder, XmlTargets
 from hub.errors import ConfigError, PermanentError
-from hub.mapping.xml import XmlMappingSpec
-from hub.xml import XmlError, parse_xml
-
-MEDIA_TYPE = "application/xml"
-HUB_MESSAGE_ID = "X-Hub-Message-Id"
-HUB_SUBMISSION_ID = "X-Hub-Submission-Id"
-XTA_SUBJECT = "X-Xta-Subject"
-XTA_PAYLOAD_SCHEMA = "X-Xta-Payload-Schema"
-
-Builder = Callable[[SubmissionData, str, Destination], bytes]
 
 
-def load_builder(reference: str, destination_id: str = "?") -> Builder:
-    """The function named ``module.path:function`` (``function`` may be dotted: ``Class.method``)."""
-    module_name, sep, attribute = reference.partition(":")
-    if not sep or not module_name or not attribute:
-        raise ConfigError(f"destination {destination_id!r} (xoev-xta): builder {reference!r} is not 'module:function'")
-    try:
-        found: Any = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"destination {destination_id!r} (xoev-xta): builder {reference!r} not found: {exc}") from exc
-    if not callable(found):
-        raise ConfigError(f"destination {destination_id!r} (xoev-xta): builder {reference!r} is not callable")
-    builder: Builder = found
-    return builder
-
-
-class _ClientPool:
-    """XTA clients for concurrent sends: zeep's client is not thread-safe, so each send borrows its own.
-
-    All clients share one httpx connection pool (httpx clients are thread-safe); the number of
-    clients grows to the destination's concurrency at most, since that many sends run at once.
-    """
-
-    def __init__(self, config: XtaDestination, concurrency: int) -> None:
-        self._config = config
-        self._http: httpx.Client = http_client(config.client.timeout, config.client.tls, max_connections=concurrency)
-        self._idle: list[XtaClient] = []
-        self._lock = threading.Lock()
-        self._closed = False
-
-    @contextmanager
-    def client(self) -> Iterator[XtaClient]:
-        with self._lock:
-            client = self._idle.pop() if self._idle else None
-        if client is None:
-            client = XtaClient(self._config.client, http=self._http)
-        try:
-            yield client
-        finally:
-            with self._lock:
-                if not self._closed:
-                    self._idle.append(client)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._idle.clear()
-        self._http.close()
-
-
-class XtaConnector(Connector):
+class XtaConnector(HttpConnector):
     name = "xoev-xta"
     # checkAccountActive, lookupService, createMessageId, sendMessage, getTransportReport
     requests_per_send = 5
     sends_attachments = True  # XTA carries files as attachments of the transport container
+    #: What every destination of a kind sending over XTA shares (its transport defaults), each
+    #: overridable in the destination's ``settings``; and its mapping standard when it names none.
+    default_settings: ClassVar[Mapping[str, Any]] = {}
+    default_standard: ClassVar[str | None] = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, destination: Destination, context: ConnectorContext) -> None:
+        super().__init__(self.with_defaults(destination), context)
         # Settings are read on first use, so a broken destination fails its builds (at intake) and its
         # sends (retried, with the reason in lastError) instead of the worker that constructs it.
-        self._lock = threading.Lock()
-        self._config: XtaDestination | None = None
-        self._builder: Builder | None = None
-        self._documents: dict[str, XoevDocumentBuilder] = {}
-        self._pool: _ClientPool | None = None
+        self._config = FirstUse(lambda: XtaDestination.read(self.destination, self.context.schemas))
+        self._builder = FirstUse(self._load_builder)
+        self._documents = XmlTargets(self.context, self._fail)
+        # zeep's client is not thread-safe: each send borrows its own; all share one connection pool.
+        self._clients = FirstUse(lambda: ClientLender(lambda: XtaClient(self.config.client, http=self.client)))
         self._pending = PendingSends()
+
+    @classmethod
+    def with_defaults(cls, destination: Destination) -> Destination:
+        """The destination with the kind's :attr:`default_settings` and :attr:`default_standard` filled in."""
+        if not cls.default_settings and cls.default_standard is None:
+            return destination
+        return replace(
+            destination,
+            settings={**cls.default_settings, **destination.settings},
+            standard=destination.standard or cls.default_standard,
+        )
 
     @property
     def config(self) -> XtaDestination:
-        with self._lock:
-            if self._config is None:
-                self._config = XtaDestination.read(self.destination, self.context.schemas)
-            return self._config
+        return self._config.get()
+
+    def make_client(self) -> httpx.Client:
+        config = self.config
+        return http_client(
+            config.client.timeout, config.client.tls, max_connections=max(self.destination.concurrency, 1)
+        )
 
     @property
     def builder(self) -> Builder:
-        config = self.config
-        with self._lock:
-            if self._builder is None:
-                if config.builder is None:
-                    self._builder = self._build_from_spec
-                else:
-                    self._builder = load_builder(config.builder, self.destination.id)
-            return self._builder
+        return self._builder.get()
 
-    def document_builder(self, service: str) -> XoevDocumentBuilder:
+    def _load_builder(self) -> Builder:
+        reference = self.config.builder
+        return self._build_from_spec if reference is None else load_builder(reference, self.destination.id)
+
+    def document_builder(self, service: str) -> XmlTargetBuilder:
         """The service's spec for the destination's standard, bound and with its validators (cached)."""
-        with self._lock:
-            found = self._documents.get(service)
-        if found is not None:
-            return found
         standard = self.destination.standard
         if not standard:
             raise self._fail("set the destination's 'standard' (the XML mapping spec's) or a 'builder'")
-        spec = self.context.mappings.xml_spec(service, standard)
-        if spec is None:
-            raise self._fail(f"no XML mapping spec for service {service!r} and standard {standard!r}")
-        if self.context.schemas is None:
-            raise self._fail("the hub was started without a schema catalog (HUB_SCHEMA_PATH)")
-        built = XoevDocumentBuilder(spec, self.context.schemas, root=self.document_root(spec))
-        with self._lock:
-            return self._documents.setdefault(service, built)
+        return self._documents.get(service, standard, self.document_root)
 
     def document_root(self, spec: XmlMappingSpec) -> str | None:
         """The root element (``prefix:name``) the destination's messages have, if not the spec's (a hook)."""
@@ -180,62 +125,21 @@ class XtaConnector(Connector):
         frame = message_frame(submission, message_id, config.xoev_author, config.xoev_reader)
         return document.build(with_frame(submission, frame))
 
-    @property
-    def pool(self) -> _ClientPool:
-        config = self.config
-        with self._lock:
-            if self._pool is None:
-                self._pool = _ClientPool(config, max(self.destination.concurrency, 1))
-            return self._pool
-
     # -- intake ----------------------------------------------------------------------------------
 
     def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
         config = self.config
         body = self.builder(submission, message_id, self.destination)
-        if not isinstance(body, bytes):
-            raise self._fail(f"builder {config.builder!r} returned {type(body).__name__}, not bytes")
-        try:
-            root = parse_xml(body)
-        except XmlError as exc:
-            raise self._fail(f"builder {config.builder!r} made no usable XML: {exc}") from exc
-        payload_schema = config.payload_schema or etree.QName(root).namespace
-        if not payload_schema:
-            raise self._fail("the message's root element has no namespace: set 'payloadSchema'")
-        subject = config.subject.format_map(
-            {
-                "messageId": message_id,
-                "submissionId": submission.id,
-                "service": submission.service,
-                "municipality": submission.municipality,
-            }
-        )
-        headers = {
-            HUB_MESSAGE_ID: message_id,
-            HUB_SUBMISSION_ID: submission.id,
-            XTA_SUBJECT: subject,
-            XTA_PAYLOAD_SCHEMA: str(payload_schema),
-        }
-        return OutboundMessage(message_id, MEDIA_TYPE, body, headers=headers)
+        return stored_message(body, submission, message_id, config, self._fail)
 
     # -- worker ----------------------------------------------------------------------------------
 
     def metadata(self, message: OutboundMessage) -> XtaMetadata:
-        config = self.config
-        return XtaMetadata(
-            author=config.client.account,
-            reader=config.reader,
-            service=config.service,
-            business_scenario=config.business_scenario,
-            message_type=config.message_type,
-            payload_schema=message.headers.get(XTA_PAYLOAD_SCHEMA) or config.payload_schema or config.service,
-            subject=message.headers.get(XTA_SUBJECT),
-            test=config.test,
-        )
+        return xta_metadata(self.config, message)
 
     def send(self, message: OutboundMessage) -> Receipt:
         metadata = self.metadata(message)
-        with self.pool.client() as client:
+        with self._clients.get().borrow() as client:
             confirmed = self._confirm_earlier(client, message.message_id)
             if confirmed is None:
                 content = XtaContent(message.body, message.media_type)
@@ -273,10 +177,10 @@ class XtaConnector(Connector):
         return {**confirmed, "confirmedOnRetry": True} if resumed else confirmed
 
     def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
+        clients = self._clients.take()
+        if clients is not None:
+            clients.close()
+        super().close()
 
     def _fail(self, what: str) -> ConfigError:
         return ConfigError(f"destination {self.destination.id!r} ({self.name}): {what}")

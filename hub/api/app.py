@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from fastapi import FastAPI, Request
@@ -31,10 +31,9 @@ from hub.api.problems import (
 )
 from hub.api.routes import fitconnect, operator, submissions, system
 from hub.api.submission_schema import build_contract
-from hub.bootstrap import HubContext
+from hub.console import mount_console
 from hub.log_errors import describe
-from hub.ops.console import mount_console
-from hub.service.intake import Intake
+from hub.service.services import HubServices
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +48,19 @@ Not in this document: `GET /` (redirects to the operator console) and the consol
 """
 
 
-def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
+class HubProcess(Protocol):
+    """What the app is built from (:class:`hub.bootstrap.HubContext`): the services it calls, and the
+    delivery workers it runs beside itself when it is the only process (``memory://``)."""
+
+    @property
+    def services(self) -> HubServices: ...
+
+    def start_worker(self, threads: int | None = None) -> None: ...
+
+    def stop_worker(self) -> None: ...
+
+
+def create_app(hub: HubProcess, *, run_worker: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_worker:
@@ -64,12 +75,12 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.hub = hub
+    services = hub.services
+    app.state.services = services
     app.state.metrics = CollectorRegistry()
-    app.state.metrics.register(BacklogCollector(hub.db, list(hub.region.destinations), hub.destination_states))
-    app.state.intake = Intake(hub)
-    app.state.auth = Authenticator(hub.clients)
-    app.state.contract = build_contract(hub.region)
+    app.state.metrics.register(BacklogCollector(services.queries))
+    app.state.auth = Authenticator(services.access)
+    app.state.contract = build_contract(services.region)
     app.add_exception_handler(Problem, handle_problem)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
@@ -79,7 +90,7 @@ def create_app(hub: HubContext, *, run_worker: bool = False) -> FastAPI:
     app.include_router(system.router)
     app.include_router(fitconnect.router)
     app.include_router(front_door.router)
-    mount_console(app)
+    mount_console(app, services)
 
     app.add_middleware(CorrelationMiddleware)
 

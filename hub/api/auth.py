@@ -10,14 +10,14 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.problems import Problem
-from hub.store.clients import ApiClient, ClientStore
+from hub.service.access import Access, ApiClient
 
 CACHE_SECONDS = 30.0
 
 
 class Authenticator:
-    def __init__(self, clients: ClientStore) -> None:
-        self.clients = clients
+    def __init__(self, access: Access) -> None:
+        self.access = access
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[ApiClient | None, float]] = {}
 
@@ -28,7 +28,7 @@ class Authenticator:
             hit = self._cache.get(fingerprint)
         if hit is not None and hit[1] > now:
             return hit[0]
-        client = await run_in_threadpool(self.clients.authenticate, key)
+        client = await run_in_threadpool(self.access.client_for_key, key)
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()

@@ -16,48 +16,34 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from hub.domain.circuit import CircuitState
-from hub.store.backlog import DestinationBacklog, read_backlog
-from hub.store.db import Database
-from hub.store.destination_states import DestinationControl, DestinationStateStore
-from hub.store.types import utcnow
+from hub.domain.clock import utcnow
+from hub.service.queries import DestinationStatus, Queries
 
 CACHE_SECONDS = 5.0
 CIRCUIT_VALUES = {CircuitState.CLOSED.value: 0, CircuitState.HALF_OPEN.value: 1, CircuitState.OPEN.value: 2}
 
-_Snapshot = tuple[dict[str, DestinationBacklog], dict[str, DestinationControl]]
-
 
 class BacklogCollector(Collector):
-    def __init__(
-        self,
-        db: Database,
-        destinations: Sequence[str],
-        states: DestinationStateStore,
-        *,
-        cache_seconds: float = CACHE_SECONDS,
-    ) -> None:
-        self.db = db
-        self.destinations = sorted(destinations)
-        self.states = states
+    def __init__(self, queries: Queries, *, cache_seconds: float = CACHE_SECONDS) -> None:
+        self.queries = queries
         self.cache_seconds = cache_seconds
         self._lock = threading.Lock()
-        self._cached: tuple[float, _Snapshot] | None = None
+        self._cached: tuple[float, dict[str, DestinationStatus]] | None = None
 
-    def _read(self) -> _Snapshot:
+    def _read(self) -> dict[str, DestinationStatus]:
         with self._lock:
             if self._cached is None or time.monotonic() - self._cached[0] > self.cache_seconds:
-                self._cached = (time.monotonic(), (read_backlog(self.db), self.states.all()))
+                self._cached = (time.monotonic(), self.queries.destinations())
             return self._cached[1]
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        backlogs, controls = self._read()
-        names = sorted(set(self.destinations) | set(backlogs))
+        statuses = self._read()
         by_state = GaugeMetricFamily(
             "hub_deliveries", "Deliveries by destination and state (from the database)", labels=["destination", "state"]
         )
@@ -75,16 +61,14 @@ class BacklogCollector(Collector):
             "hub_circuit_state", "Circuit breaker: 0 closed, 1 half-open, 2 open", labels=["destination"]
         )
         now = utcnow()
-        for name in names:
-            b = backlogs.get(name, DestinationBacklog())
+        for name, status in statuses.items():
+            b = status.backlog
             for state, count in sorted(b.counts.items()):
                 by_state.add_metric([name, state], count)
             backlog.add_metric([name], b.backlog)
             age = (now - b.oldest_waiting).total_seconds() if b.oldest_waiting else 0.0
             oldest.add_metric([name], max(age, 0.0))
             dead.add_metric([name], b.dead)
-            control = controls.get(name)
-            paused.add_metric([name], 1 if control and control.paused else 0)
-            state = control.circuit_state if control else "closed"
-            circuit.add_metric([name], CIRCUIT_VALUES.get(state, 0))
+            paused.add_metric([name], 1 if status.paused else 0)
+            circuit.add_metric([name], CIRCUIT_VALUES.get(status.circuit, 0))
         yield from (by_state, backlog, oldest, dead, paused, circuit)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from hub.api.problems import Problem, problem_response
 from hub.log_errors import describe
-from hub.store.db import is_outage
+from hub.service.services import HubServices
 
 RETRY_AFTER_SECONDS = 5
 """Long enough for a restarting PostgreSQL or a released SQLite lock, short enough for a portal's user."""
@@ -28,7 +28,8 @@ async def handle_database_error(request: Request, exc: Exception) -> Response:
     Both are answered here rather than by the catch-all 500 handler: that one hands the exception
     on to uvicorn, which then drops the portal's keep-alive connection under its next request.
     """
-    if is_outage(exc):
+    services: HubServices = request.app.state.services
+    if services.health.is_outage(exc):
         log.warning("database_unavailable", path=request.url.path, method=request.method, error=describe(exc))
         return problem_response(unavailable(), request)
     log.error("request_failed", path=request.url.path, method=request.method, error=describe(exc), exc_info=exc)

@@ -1,4 +1,4 @@
-"""Dependency aliases for route handlers."""
+"""Dependency aliases for route handlers: the hub's services and the authenticated caller."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hub.api.problems import Problem
-from hub.bootstrap import HubContext
-from hub.store.clients import ROLE_OPERATOR, ROLE_PORTAL, ApiClient
+from hub.service.access import ROLE_OPERATOR, ROLE_PORTAL, ApiClient
+from hub.service.services import HubServices
 
 
-async def get_hub(request: Request) -> HubContext:
-    return request.app.state.hub  # type: ignore[no-any-return]
+async def get_services(request: Request) -> HubServices:
+    return request.app.state.services  # type: ignore[no-any-return]
 
 
 async def get_client(request: Request) -> ApiClient:
@@ -29,6 +29,6 @@ async def get_operator(request: Request) -> ApiClient:
     return client
 
 
-Hub = Annotated[HubContext, Depends(get_hub)]
+Services = Annotated[HubServices, Depends(get_services)]
 PortalClient = Annotated[ApiClient, Depends(get_client)]
 Operator = Annotated[ApiClient, Depends(get_operator)]

@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from hub.api.models import replay_schema
 from hub.api.problems import KINDS, MEDIA_TYPE
-from hub.api.schemas import replay_schema
 from hub.api.submission_schema import SubmissionContract
 
 SECURITY_SCHEME = "apiKey"

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.connectors.deadline import DEFAULT_ATTEMPT_SECONDS, DEFAULT_MAX_ANSWER_BYTES
+from hub.domain.acceptance import Outcome
 from hub.domain.message import OutboundMessage, Receipt
-from hub.domain.outcome import Outcome
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigError
 
@@ -139,7 +139,7 @@ class Connector(ABC):
         """The receiver's later decision on a delivered message, for receivers that decide after
         taking it (FIT-Connect's accept/reject); None while undecided, and always for the others.
 
-        Called by :class:`hub.delivery.outcomes.OutcomePoller` with the stored receipt of a delivery
+        Called by :class:`hub.delivery.outcome_poller.OutcomePoller` with the stored receipt of a delivery
         whose receipt says ``awaitingAcceptance``. May raise :class:`~hub.errors.DeliveryError`
         (the poller logs it and asks again later).
         """

@@ -7,24 +7,20 @@ with an HTML page (a proxy's or a login wall's, not the portal's) is retried.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
-
-from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
-from hub.connectors.http import client_for, raise_for_delivery, refuse_html_page, transport_errors
+from hub.connectors.base import ConnectorContext, Destination, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.http import raise_for_delivery, refuse_html_page
+from hub.connectors.http_connector import HttpConnector
 from hub.errors import ConfigError
 from hub.signing import signed_headers
 
 
-class PortalCallbackConnector(Connector):
+class PortalCallbackConnector(HttpConnector):
     name = "portal-callback"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, destination: Destination, context: ConnectorContext) -> None:
+        super().__init__(destination, context)
         self.url = str(self.destination.setting("url"))
         self.secret = str(self.destination.setting("secret"))
-        self._client: httpx.Client = client_for(self.destination)
 
     def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
         raise ConfigError("status callbacks are built by the delivery store, not from a submission")
@@ -35,11 +31,7 @@ class PortalCallbackConnector(Connector):
             "Idempotency-Key": message.message_id,
             **signed_headers(self.secret, message.body),
         }
-        with transport_errors():
-            response = self._client.post(self.url, content=message.body, headers=headers)
+        response = self.post(self.url, content=message.body, headers=headers)
         raise_for_delivery(response)
         refuse_html_page(response, "the portal")
         return Receipt(reference=None, status_code=response.status_code)
-
-    def close(self) -> None:
-        self._client.close()

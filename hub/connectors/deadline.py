@@ -23,11 +23,10 @@ from __future__ import annotations
 import contextvars
 import heapq
 import itertools
+import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import structlog
 
@@ -47,20 +46,33 @@ class AnswerTooLarge(TransientError):
     """The receiver's answer is larger than the destination's ``maxAnswerBytes``."""
 
 
-@dataclass(eq=False)
-class Deadline:
-    seconds: float
-    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
-    clock: Callable[[], float] = time.monotonic
-    expires_at: float = 0.0
-    _aborts: dict[int, Callable[[], None]] = field(default_factory=dict, repr=False)
-    _ids: Iterator[int] = field(default_factory=itertools.count, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _expired: bool = False
+_aborts_lock = threading.Lock()
+"""Guards every deadline's aborts: registrations are rare (once per connection an attempt uses)."""
+_abort_keys = itertools.count()
 
-    def __post_init__(self) -> None:
-        if not self.expires_at:
-            self.expires_at = self.clock() + self.seconds
+
+class Deadline:
+    """When one attempt must be over, and how large its answers may be.
+
+    A plain class with slots, made once per attempt on the delivery hot path: no lock or dict of
+    its own until an abort is registered.
+    """
+
+    __slots__ = ("_aborts", "_expired", "clock", "expires_at", "max_answer_bytes", "seconds")
+
+    def __init__(
+        self,
+        seconds: float,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+        expires_at: float = 0.0,
+    ) -> None:
+        self.seconds = seconds
+        self.max_answer_bytes = max_answer_bytes
+        self.clock = clock
+        self.expires_at = expires_at or clock() + seconds
+        self._aborts: dict[int, Callable[[], None]] | None = None
+        self._expired = False
 
     @property
     def expired(self) -> bool:
@@ -91,27 +103,30 @@ class Deadline:
     def on_expiry(self, abort: Callable[[], None]) -> Callable[[], None]:
         """Have ``abort`` called (from the watchdog thread) if the deadline passes first; returns
         the function that unregisters it. Called at once if the deadline has already passed."""
-        with self._lock:
+        with _aborts_lock:
             if self._expired:
                 key = None
             else:
-                key = next(self._ids)
+                key = next(_abort_keys)
+                if self._aborts is None:
+                    self._aborts = {}
                 self._aborts[key] = abort
         if key is None:
             _safely(abort)
             return lambda: None
 
         def cancel() -> None:
-            with self._lock:
-                self._aborts.pop(key, None)
+            with _aborts_lock:
+                if self._aborts is not None:
+                    self._aborts.pop(key, None)
 
         return cancel
 
     def _expire(self) -> None:
-        with self._lock:
+        with _aborts_lock:
             self._expired = True
-            aborts = list(self._aborts.values())
-            self._aborts.clear()
+            aborts = list(self._aborts.values()) if self._aborts else []
+            self._aborts = None
         for abort in aborts:
             _safely(abort)
 
@@ -138,13 +153,19 @@ class _Watchdog:
             key = next(self._seq)
             heapq.heappush(self._heap, (deadline.expires_at, key, deadline))
             self._pending.add(key)
-            if self._thread is None or not self._thread.is_alive():
-                # a forked worker inherits no threads: start one on first use in each process
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="hub-deadline-watchdog", daemon=True)
                 self._thread.start()
             if self._heap[0][1] == key:  # only an earlier deadline than the one it waits for moves it
                 self._cond.notify()
             return key
+
+    def after_fork(self) -> None:
+        """A forked worker inherits no threads: the child starts its own on first use."""
+        self._cond = threading.Condition()
+        self._heap.clear()
+        self._pending.clear()
+        self._thread = None
 
     def forget(self, key: int) -> None:
         """The attempt ended: its deadline must not fire any more (its entry is dropped lazily)."""
@@ -170,6 +191,7 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+os.register_at_fork(after_in_child=_watchdog.after_fork)
 _current: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("hub_attempt_deadline", default=None)
 
 
@@ -178,23 +200,29 @@ def current_deadline() -> Deadline | None:
     return _current.get()
 
 
-@contextmanager
-def attempt_deadline(seconds: float, *, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> Iterator[Deadline]:
+class attempt_deadline:
     """Bound everything a ``send`` does inside by ``seconds`` and its answers by ``max_answer_bytes``.
 
     Nested inside another attempt deadline, the inner one never outlives nor out-sizes the outer.
     After the block, its aborts are never called (whatever the clock says) and the enclosing
-    deadline, if any, is current again.
+    deadline, if any, is current again. (A class, not a generator: it runs once per attempt.)
     """
-    deadline = Deadline(seconds, max_answer_bytes)
-    outer = _current.get()
-    if outer is not None:
-        deadline.expires_at = min(deadline.expires_at, outer.expires_at)
-        deadline.max_answer_bytes = min(deadline.max_answer_bytes, outer.max_answer_bytes)
-    key = _watchdog.watch(deadline)
-    token = _current.set(deadline)
-    try:
-        yield deadline
-    finally:
-        _current.reset(token)
-        _watchdog.forget(key)
+
+    __slots__ = ("_key", "_token", "deadline")
+
+    def __init__(self, seconds: float, *, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> None:
+        self.deadline = Deadline(seconds, max_answer_bytes)
+
+    def __enter__(self) -> Deadline:
+        deadline = self.deadline
+        outer = _current.get()
+        if outer is not None:
+            deadline.expires_at = min(deadline.expires_at, outer.expires_at)
+            deadline.max_answer_bytes = min(deadline.max_answer_bytes, outer.max_answer_bytes)
+        self._key = _watchdog.watch(deadline)
+        self._token = _current.set(deadline)
+        return deadline
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
+        _watchdog.forget(self._key)

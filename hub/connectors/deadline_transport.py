@@ -6,9 +6,10 @@ attempt (:func:`~hub.connectors.deadline.current_deadline` is None) it behaves l
 
 - each request's connect/read/write/pool timeouts are capped by what is left of the attempt;
 - every blocking socket operation (connect, TLS handshake, each write, each read: headers and
-  body alike, on new and on pooled keep-alive connections) is capped too, and registers an abort
-  with ``deadline.on_expiry``: when the deadline passes the socket is shut down, so a read on a
-  trickling answer returns at the deadline, not one read later;
+  body alike, on new and on pooled keep-alive connections) is capped too, and the connection's
+  socket is armed with an abort (``deadline.on_expiry``, once per attempt that uses it): when the
+  deadline passes the socket is shut down, so a read on a trickling answer returns at the
+  deadline, not one read later;
 - the answer's body is counted against the destination's ``maxAnswerBytes`` (a ``Content-Length``
   above it fails before a byte of the body is read);
 - what the deadline causes comes out as :class:`~hub.connectors.deadline.AttemptTimeout` or
@@ -29,9 +30,10 @@ from __future__ import annotations
 import socket
 import ssl
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import partial
+from typing import Any, NoReturn
 
 import httpcore
 import httpx
@@ -82,37 +84,50 @@ def _shut_down(stream: httpcore.NetworkStream) -> None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-@contextmanager
-def _bounded(deadline: Deadline, timeout: float | None, abort: Callable[[], None] | None = None) -> Iterator[float]:
-    """Cap one socket operation by the deadline; a timeout or error it caused is an AttemptTimeout."""
-    capped = deadline.timeout(timeout)
-    cancel = deadline.on_expiry(abort) if abort is not None else None
-    try:
-        yield capped
-    except (httpcore.TimeoutException, httpcore.NetworkError, OSError) as exc:
-        by_deadline = isinstance(exc, httpcore.TimeoutException | TimeoutError) and (
-            timeout is None or capped < timeout
-        )
-        if deadline.expired or by_deadline:
-            raise deadline.exceeded() from exc
-        raise
-    finally:
-        if cancel is not None:
-            cancel()
+def _raise_for(deadline: Deadline, timeout: float | None, capped: float, exc: BaseException) -> NoReturn:
+    """Re-raise a socket operation's failure; one the deadline caused as an AttemptTimeout."""
+    by_deadline = isinstance(exc, httpcore.TimeoutException | TimeoutError) and (timeout is None or capped < timeout)
+    if deadline.expired or by_deadline:
+        raise deadline.exceeded() from exc
+    raise exc
+
+
+_SOCKET_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, OSError)
 
 
 class _DeadlineStream(httpcore.NetworkStream):
-    """A connection's socket, each operation bounded by the attempt current in the calling thread."""
+    """A connection's socket, each operation bounded by the attempt current in the calling thread.
+
+    The abort that shuts the socket down at the deadline is registered once per attempt that uses
+    the connection (not per read and write: that cost a lock round and a closure each on the hot
+    path), and only fires while that attempt is still the connection's user: a keep-alive
+    connection handed to another attempt is re-armed for it, and the earlier deadline's abort
+    then leaves it alone.
+    """
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
+        self._armed: Deadline | None = None
+
+    def _arm(self, deadline: Deadline) -> None:
+        if self._armed is not deadline:
+            self._armed = deadline
+            deadline.on_expiry(partial(self._abort, deadline))
+
+    def _abort(self, deadline: Deadline) -> None:
+        if self._armed is deadline:
+            _shut_down(self._stream)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         deadline = current_deadline()
         if deadline is None:
             return self._stream.read(max_bytes, timeout)
-        with _bounded(deadline, timeout, lambda: _shut_down(self._stream)) as capped:
+        capped = deadline.timeout(timeout)
+        self._arm(deadline)
+        try:
             data = self._stream.read(max_bytes, capped)
+        except _SOCKET_ERRORS as exc:
+            _raise_for(deadline, timeout, capped, exc)
         if not data and deadline.expired:
             raise deadline.exceeded()  # our abort's shutdown reads as an end of stream
         return data
@@ -122,8 +137,12 @@ class _DeadlineStream(httpcore.NetworkStream):
         if deadline is None:
             self._stream.write(buffer, timeout)
             return
-        with _bounded(deadline, timeout, lambda: _shut_down(self._stream)) as capped:
+        capped = deadline.timeout(timeout)
+        self._arm(deadline)
+        try:
             self._stream.write(buffer, capped)
+        except _SOCKET_ERRORS as exc:
+            _raise_for(deadline, timeout, capped, exc)
 
     def close(self) -> None:
         self._stream.close()
@@ -134,8 +153,12 @@ class _DeadlineStream(httpcore.NetworkStream):
         deadline = current_deadline()
         if deadline is None:
             return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
-        with _bounded(deadline, timeout, lambda: _shut_down(self._stream)) as capped:
+        capped = deadline.timeout(timeout)
+        self._arm(deadline)
+        try:
             return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, capped))
+        except _SOCKET_ERRORS as exc:
+            _raise_for(deadline, timeout, capped, exc)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
@@ -158,8 +181,11 @@ class _DeadlineBackend(httpcore.NetworkBackend):
             stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
         else:
             # No socket to shut down yet: the capped timeout alone bounds the connect.
-            with _bounded(deadline, timeout) as capped:
+            capped = deadline.timeout(timeout)
+            try:
                 stream = self._backend.connect_tcp(host, port, capped, local_address, socket_options)
+            except _SOCKET_ERRORS as exc:
+                _raise_for(deadline, timeout, capped, exc)
         return _DeadlineStream(stream)
 
     def connect_unix_socket(
@@ -230,7 +256,8 @@ class DeadlineTransport(httpx.BaseTransport):
         extensions = dict(request.extensions)
         if deadline is not None:
             configured: dict[str, float | None] = dict(extensions.get("timeout") or {})
-            extensions["timeout"] = {key: deadline.timeout(configured.get(key)) for key in _TIMEOUT_KEYS}
+            left = deadline.remaining()
+            extensions["timeout"] = {key: _capped(configured.get(key), left) for key in _TIMEOUT_KEYS}
         if not isinstance(request.stream, Iterable):
             raise TypeError("DeadlineTransport sends synchronous request bodies only")
         core_request = httpcore.Request(
@@ -257,6 +284,10 @@ class DeadlineTransport(httpx.BaseTransport):
     def close(self) -> None:
         for pool in self._pools.values():
             pool.close()
+
+
+def _capped(configured: float | None, left: float) -> float:
+    return left if configured is None else min(configured, left)
 
 
 def _environment_proxies() -> dict[str, str]:

@@ -24,7 +24,7 @@ def make_broker(url: str) -> dramatiq.Broker:
         broker: dramatiq.Broker = StubBroker(middleware=middleware)
         broker.emit_after("process_boot")
     elif url.startswith(("redis:", "rediss:", "unix:")):
-        from hub.delivery.redis_batching import BatchingRedisBroker
+        from hub.delivery.redis_broker import BatchingRedisBroker
 
         broker = BatchingRedisBroker(url=url, middleware=middleware, namespace="hub")
     elif url.startswith(("amqp:", "amqps:")):

@@ -38,11 +38,11 @@ from hub.delivery.dispatcher import Dispatcher
 from hub.delivery.lease_keeper import Held, LeaseKeeper
 from hub.delivery.limits import Admission, AdmitRequest, CircuitChange, DestinationLimits
 from hub.delivery.metrics import observe_attempt
+from hub.domain.clock import utcnow
+from hub.domain.transitions import Attempt, AttemptOutcome, LeasedDelivery, Transition, decide
 from hub.errors import ConfigError, PermanentError, TransientError
 from hub.logging import CORRELATION_HEADER
 from hub.store.deliveries import DeliveryStore
-from hub.store.transitions import Attempt, LeasedDelivery, Transition, dead, delivered, retry_at
-from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -198,7 +198,7 @@ class Deliverer:
             if outcome.callbacks:
                 self.dispatcher.nudge(outcome.callbacks)
             if d.id in retries:
-                self.dispatcher.nudge([(d.id, d.destination_id)], at=transition.values["next_attempt_at"])
+                self.dispatcher.nudge([(d.id, d.destination_id)], at=transition.next_attempt_at)
 
     def _defer(self, ids: list[str], destination_id: str, seconds: float) -> None:
         at = utcnow() + timedelta(seconds=seconds)
@@ -229,29 +229,27 @@ class Deliverer:
                 receipt = connector.send(message)
         except PermanentError as exc:
             group.ups += 1  # the receiver is up; it refused this message
-            attempt = Attempt(started, _ms(t0), "permanent", exc.status_code, str(exc), exc.response_excerpt)
+            attempt = Attempt(
+                started, _ms(t0), AttemptOutcome.PERMANENT, exc.status_code, str(exc), exc.response_excerpt
+            )
             bound.warning("delivery_refused", **loggable(exc))
-            return dead(d, attempt, str(exc))
+            return decide(d, attempt, destination.retry, utcnow())
         except Exception as exc:
             group.down = True
             error = exc if isinstance(exc, TransientError) else TransientError(f"{type(exc).__name__}: {exc}")
-            attempt = Attempt(started, _ms(t0), "transient", error.status_code, str(error), error.response_excerpt)
-            next_at = destination.retry.next_attempt_at(
-                attempt=d.attempts,
-                first_queued_at=d.queued_at,
-                now=utcnow(),
-                retry_after=error.retry_after,
+            attempt = Attempt(
+                started, _ms(t0), AttemptOutcome.TRANSIENT, error.status_code, str(error), error.response_excerpt
             )
-            if next_at is None:
-                reason = f"gave up after {d.attempts} attempts: {error}"
+            transition = decide(d, attempt, destination.retry, utcnow(), retry_after=error.retry_after)
+            if transition.next_attempt_at is None:
                 bound.warning("delivery_exhausted", **loggable(exc))
-                return dead(d, attempt, reason)
-            bound.info("delivery_retry", next_attempt_at=next_at.isoformat(), **loggable(exc))
-            return retry_at(d, attempt, next_at)
+            else:
+                bound.info("delivery_retry", next_attempt_at=transition.next_attempt_at.isoformat(), **loggable(exc))
+            return transition
         group.ups += 1
-        attempt = Attempt(started, _ms(t0), "ok", receipt.status_code)
+        attempt = Attempt(started, _ms(t0), AttemptOutcome.OK, receipt.status_code)
         bound.info("delivered", status_code=receipt.status_code, duration_ms=round(attempt.duration_ms, 1))
-        return delivered(d, attempt, receipt.as_dict())
+        return decide(d, attempt, destination.retry, utcnow(), receipt=receipt.as_dict())
 
     def _store_circuit(self, destination_id: str, change: CircuitChange | None) -> None:
         """Persist a circuit's change (rare, never per attempt) for the console, the CLI and metrics."""

@@ -7,12 +7,10 @@ import time
 
 from hub.connectors.base import Destination
 from hub.domain.retry import RetryPolicy
+from hub.domain.status_callbacks import callback_destination, client_of
 from hub.errors import ConfigError
 from hub.routing.region import Region
-from hub.store.callback_targets import callback_destination
 from hub.store.clients import ClientStore
-
-CALLBACK_PREFIX = "portal-callback:"
 
 
 class DestinationResolver:
@@ -28,8 +26,9 @@ class DestinationResolver:
         found = self.region.destinations.get(destination_id)
         if found is not None:
             return found
-        if destination_id.startswith(CALLBACK_PREFIX):
-            return self._callback(destination_id[len(CALLBACK_PREFIX) :])
+        client_id = client_of(destination_id)
+        if client_id is not None:
+            return self._callback(client_id)
         raise ConfigError(f"unknown destination {destination_id!r} (removed from the region config?)")
 
     def _callback(self, client_id: str) -> Destination:

@@ -18,8 +18,8 @@ import dramatiq
 import structlog
 
 from hub.delivery.broker import batch
+from hub.domain.clock import utcnow
 from hub.log_errors import describe
-from hub.store.types import utcnow
 
 log = structlog.get_logger(__name__)
 

@@ -33,7 +33,7 @@ import structlog
 
 from hub.connectors.base import Destination
 from hub.domain.circuit import CircuitBreaker, CircuitState
-from hub.store.types import utcnow
+from hub.domain.clock import utcnow
 
 log = structlog.get_logger(__name__)
 

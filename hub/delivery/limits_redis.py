@@ -16,6 +16,7 @@ defers (the broker, being Redis too, is down as well; the sweeper picks everythi
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import redis
@@ -142,10 +143,10 @@ class RedisLimits(DestinationLimits):
         super().__init__(threads, share)
         self.redis = redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self.slot_ms = int(slot_seconds * 1000)
-        self._admit_script = self.redis.register_script(_ADMIT)
-        self._finish_script = self.redis.register_script(_FINISH)
         self._renew_script = self.redis.register_script(_RENEW)
         self._state_script = self.redis.register_script(_STATE)
+        self._admit_sha = _sha(_ADMIT)
+        self._finish_sha = _sha(_FINISH)
 
     @staticmethod
     def _keys(destination_id: str) -> list[str]:
@@ -184,11 +185,8 @@ class RedisLimits(DestinationLimits):
         if not requests:
             return []
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            for r in requests:
-                keys, args = self._admit_args(r)
-                self._admit_script(keys=keys, args=args, client=pipe)
-            answers = pipe.execute()
+            calls = [self._admit_args(r) for r in requests]
+            answers = self._evalsha_all(self._admit_sha, _ADMIT, calls)
         except redis.RedisError:
             return [denied(r.destination.id, r.holder, "limits_unavailable", 1.0) for r in requests]
         return [self._admitted(r, answer) for r, answer in zip(requests, answers, strict=True)]
@@ -199,7 +197,7 @@ class RedisLimits(DestinationLimits):
     def _finish_all(self, items: list[tuple[Destination, Admission, int, bool]]) -> list[CircuitChange | None]:
         if not items:
             return []
-        pipe = self.redis.pipeline(transaction=False)
+        calls: list[tuple[list[str], list[str | int | float]]] = []
         for destination, admission, ups, down in items:
             args: list[str | int | float] = [
                 admission.holder,
@@ -208,8 +206,30 @@ class RedisLimits(DestinationLimits):
                 destination.circuit.failure_threshold,
                 int(destination.circuit.open_seconds * 1000),
             ]
-            self._finish_script(keys=self._keys(destination.id)[:2], args=args, client=pipe)
-        return [_change(answer) for answer in pipe.execute()]
+            calls.append((self._keys(destination.id)[:2], args))
+        return [_change(answer) for answer in self._evalsha_all(self._finish_sha, _FINISH, calls)]
+
+    def _evalsha_all(
+        self, sha: str, script: str, calls: list[tuple[list[str], list[str | int | float]]]
+    ) -> list[list[object]]:
+        """One script over many key sets in one round trip.
+
+        redis-py's ``Script`` objects in a pipeline ask ``SCRIPT EXISTS`` before every execute, a
+        second round trip on the hot path; here the script is loaded only when Redis says it lacks
+        it (after a restart or a flush of its script cache), and the pipeline is sent again.
+        """
+        for _ in range(2):
+            pipe = self.redis.pipeline(transaction=False)
+            for keys, args in calls:
+                pipe.evalsha(sha, len(keys), *keys, *args)
+            answers = pipe.execute(raise_on_error=False)
+            if not any(isinstance(a, redis.exceptions.NoScriptError) for a in answers):
+                break
+            self.redis.script_load(script)
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise answer
+        return answers
 
     def renew(self, destination_id: str, holder: str, seconds: float) -> None:
         self._renew_script(keys=self._keys(destination_id)[:1], args=[holder, int(seconds * 1000)])
@@ -223,6 +243,10 @@ class RedisLimits(DestinationLimits):
 
     def close(self) -> None:
         self.redis.close()
+
+
+def _sha(script: str) -> str:
+    return hashlib.sha1(script.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _change(answer: list[object]) -> CircuitChange | None:

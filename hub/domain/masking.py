@@ -6,14 +6,13 @@ them. Masking works on names, not on positions, so it holds for every mapping sp
 under a key that denotes a person (``antragsteller``, ``applicant``, ...) is masked entirely,
 and so is any value whose key names a personal attribute (``geburtsdatum``, ``email``, ...).
 Masking more than needed is the safe failure; the message's ids and codes stay readable.
+XML messages are masked by :mod:`hub.xml.masking` with the same rule.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-
-from lxml import etree
 
 MASK = "•••"
 
@@ -33,32 +32,17 @@ PERSONAL_PARTS = re.compile(
 )
 
 
-def _personal(key: str) -> bool:
+def is_personal(key: str) -> bool:
+    """Whether ``key`` names a person (its subtree is masked) or a personal attribute."""
     return key.lower() in PERSON_KEYS or bool(PERSONAL_PARTS.search(key))
 
 
 def mask_json(value: Any, *, inside: bool = False) -> Any:
     """A copy of a JSON value with personal data replaced by :data:`MASK`."""
     if isinstance(value, dict):
-        return {k: mask_json(v, inside=inside or _personal(k)) for k, v in value.items()}
+        return {k: mask_json(v, inside=inside or is_personal(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_json(v, inside=inside) for v in value]
     if inside and value is not None and not isinstance(value, bool):
         return MASK
     return value
-
-
-def mask_xml(document: bytes) -> bytes:
-    """A copy of an XML document with the text of personal elements (and their descendants) masked."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
-    root = etree.fromstring(document, parser)
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        local = etree.QName(element).localname
-        if _personal(local):
-            for inner in element.iter():
-                if isinstance(inner.tag, str) and inner.text and inner.text.strip():
-                    inner.text = MASK
-    masked: bytes = etree.tostring(root, encoding="utf-8", pretty_print=True)
-    return masked

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -28,26 +27,12 @@ WAITING_STATES = (DeliveryState.PENDING, DeliveryState.RETRYING)
 
 
 class SubmissionStatus(StrEnum):
-    """The portal's view of a submission, derived from its deliveries."""
+    """The portal's view of a submission, derived from its deliveries (:mod:`hub.domain.submission_status`)."""
 
     ACCEPTED = "accepted"
     IN_PROGRESS = "in_progress"
     DELIVERED = "delivered"
     FAILED = "failed"
-
-
-def overall_status(states: Iterable[DeliveryState]) -> SubmissionStatus:
-    """Derive the submission's status: delivered when all are, failed once any is dead and all final."""
-    states = list(states)
-    if not states:
-        return SubmissionStatus.ACCEPTED
-    if all(s is DeliveryState.DELIVERED for s in states):
-        return SubmissionStatus.DELIVERED
-    if all(s.is_final for s in states):
-        return SubmissionStatus.FAILED
-    if all(s is DeliveryState.PENDING for s in states):
-        return SubmissionStatus.ACCEPTED
-    return SubmissionStatus.IN_PROGRESS
 
 
 class EventKind(StrEnum):

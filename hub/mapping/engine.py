@@ -8,33 +8,38 @@ from hub.errors import FieldProblem, MappingError
 from hub.mapping import pointer
 from hub.mapping.spec import FieldRule, MappingSpec
 
-_ABSENT = object()
+ABSENT = object()
+"""What :func:`rule_value` returns for a rule that produces nothing (``None`` is a value)."""
 
 
-def _truthy(doc: Any, ptr: str) -> bool:
+def condition_holds(doc: Any, ptr: str) -> bool:
+    """Whether a rule's ``when`` pointer names a truthy value in ``doc``."""
     return bool(pointer.resolve(doc, ptr, None))
 
 
-def _value(rule: FieldRule, doc: Any, base: str, problems: list[FieldProblem]) -> Any:
-    """The rule's target value, or ``_ABSENT`` when it produces nothing."""
+def rule_value(rule: FieldRule, doc: Any, base: str, problems: list[FieldProblem]) -> Any:
+    """The rule's target value, or :data:`ABSENT` when it produces nothing (problems go to ``problems``).
+
+    Shared with the XML builders (:mod:`hub.mapping.xml`), so both engines read a rule the same way.
+    """
     if rule.has_const:
         return rule.const
     if rule.function is not None:
         return rule.function(doc)
     parts: list[Any] = []
     for src in rule.source:
-        value = pointer.resolve(doc, src, _ABSENT)
-        if value is _ABSENT or value is None:
+        value = pointer.resolve(doc, src, ABSENT)
+        if value is ABSENT or value is None:
             if rule.default is not None:
                 value = rule.default
             elif rule.optional or (rule.join is not None and len(rule.source) > 1 and parts):
                 continue
             else:
                 problems.append(FieldProblem(base + src, "is required for this destination", "mapping"))
-                return _ABSENT
+                return ABSENT
         parts.append(value)
     if not parts:
-        return _ABSENT
+        return ABSENT
     value = rule.join.join(str(p) for p in parts) if rule.join is not None else parts[0]
     location = base + rule.source[0]
     if rule.codes is not None:
@@ -42,14 +47,14 @@ def _value(rule: FieldRule, doc: Any, base: str, problems: list[FieldProblem]) -
         if key not in rule.codes:
             allowed = ", ".join(sorted(rule.codes))
             problems.append(FieldProblem(location, f"value {value!r} is not one of {allowed}", "code-list"))
-            return _ABSENT
+            return ABSENT
         value = rule.codes[key]
     if rule.transform is not None:
         try:
             value = rule.transform(value)
         except (ValueError, TypeError) as exc:
             problems.append(FieldProblem(location, f"cannot be converted: {exc}", "transform"))
-            return _ABSENT
+            return ABSENT
     return value
 
 
@@ -61,7 +66,7 @@ def _apply_rules(
     problems: list[FieldProblem],
 ) -> None:
     for rule in rules:
-        if rule.when is not None and not _truthy(doc, rule.when):
+        if rule.when is not None and not condition_holds(doc, rule.when):
             continue
         if rule.each is not None:
             items = pointer.resolve(doc, rule.each, None)
@@ -79,8 +84,8 @@ def _apply_rules(
                 group.append(sub)
             pointer.assign(out, rule.target, group)
             continue
-        value = _value(rule, doc, base, problems)
-        if value is not _ABSENT:
+        value = rule_value(rule, doc, base, problems)
+        if value is not ABSENT:
             pointer.assign(out, rule.target, value)
 
 

@@ -56,17 +56,17 @@ class MappingSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineNumberingLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping (``__line__``)."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: LineNumberingLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineNumberingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _fail(path: Path, line: int, message: str) -> ConfigError:
@@ -94,7 +94,8 @@ def _check_pointer(value: Any, path: Path, line: int, what: str) -> str:
     return value
 
 
-def _rule(raw: Any, path: Path) -> FieldRule:
+def read_rule(raw: Any, path: Path) -> FieldRule:
+    """One field rule of a spec loaded with :class:`LineNumberingLoader` (the XML specs share it)."""
     if not isinstance(raw, dict):
         raise _fail(path, 0, f"a field rule must be a mapping, got {raw!r}")
     line = int(raw.pop("__line__", 0))
@@ -127,7 +128,7 @@ def _rule(raw: Any, path: Path) -> FieldRule:
         sub = raw.get("fields")
         if not isinstance(sub, list) or not sub:
             raise _fail(path, line, f"{target}: a repeated group needs a non-empty 'fields' list")
-        nested = tuple(_rule(r, path) for r in sub)
+        nested = tuple(read_rule(r, path) for r in sub)
     return FieldRule(
         target=target,
         line=line,
@@ -149,7 +150,7 @@ def _rule(raw: Any, path: Path) -> FieldRule:
 
 def load_spec(path: Path) -> MappingSpec:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (safe loader subclass)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=LineNumberingLoader)  # noqa: S506 (safe loader subclass)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -167,7 +168,7 @@ def load_spec(path: Path) -> MappingSpec:
         service=str(raw["service"]),
         standard=str(raw["standard"]),
         path=path,
-        fields=tuple(_rule(r, path) for r in raw["fields"]),
+        fields=tuple(read_rule(r, path) for r in raw["fields"]),
         attachments=attachments,
         description=str(raw.get("description", "")),
         extra={k: v for k, v in raw.items() if k not in known},

@@ -1,1 +1,1 @@
-"""Operator tooling: the ``hub`` command line."""
+"""The process runtime of ``hub worker``: the supervisor, one worker process, readiness to systemd."""

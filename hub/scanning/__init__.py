@@ -11,10 +11,13 @@ its size limit: the attachment is rejected with 422, since a retry would meet th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import structlog
+
+from hub.scanning.clamd import ClamdScanner
+from hub.scanning.none import NoScanner
+from hub.scanning.scanner import Scanner, ScannerUnavailable, ScanRefused, Verdict
 
 if TYPE_CHECKING:
     from hub.config import Settings
@@ -24,50 +27,12 @@ log = structlog.get_logger(__name__)
 __all__ = ["ScanRefused", "Scanner", "ScannerUnavailable", "Verdict", "make_scanner"]
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What the scanner found: ``signature`` names the malware, ``None`` means clean."""
-
-    signature: str | None = None
-
-    @property
-    def infected(self) -> bool:
-        return self.signature is not None
-
-
-class ScannerUnavailable(Exception):
-    """The scanner could not give a verdict now (refused, timed out, broken reply): retry later."""
-
-
-class ScanRefused(Exception):
-    """The scanner will not scan this content (e.g. larger than its stream limit)."""
-
-
-class Scanner(Protocol):
-    """Scans one attachment's bytes; raises ``ScannerUnavailable`` or ``ScanRefused``, never lets data by unscanned."""
-
-    @property
-    def description(self) -> str:
-        """What scans, for ``/readyz`` and the start-up log: ``off`` or e.g. ``clamd unix:///run/clamav/clamd.ctl``."""
-        ...
-
-    def scan(self, content: bytes) -> Verdict: ...
-
-    def ready(self) -> bool:
-        """Whether the scanner answers right now (a PING for clamd)."""
-        ...
-
-
 def make_scanner(settings: Settings) -> Scanner:
     """clamd when ``HUB_CLAMD_URL`` is set, else no scanner (logged as a warning)."""
     if settings.clamd_url:
-        from hub.scanning.clamd import ClamdScanner
-
         scanner: Scanner = ClamdScanner(settings.clamd_url, timeout=settings.clamd_timeout_seconds)
         log.info("attachment_scanning_on", scanner=scanner.description)
         return scanner
-    from hub.scanning.none import NoScanner
-
     log.warning(
         "attachment_scanning_off",
         detail="HUB_CLAMD_URL is not set: attachments are accepted without a malware scan",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from hub.scanning import ScannerUnavailable, ScanRefused, Verdict
+from hub.scanning.scanner import ScannerUnavailable, ScanRefused, Verdict
 
 log = structlog.get_logger(__name__)
 

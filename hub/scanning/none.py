@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.scanning import Verdict
+from hub.scanning.scanner import Verdict
 
 
 class NoScanner:

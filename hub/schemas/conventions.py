@@ -71,7 +71,7 @@ CONVENTIONS: tuple[Convention, ...] = (
         set_id="xgewerbeanzeige-{version}",
         # As KoSIT's validator configuration names it; the version is the namespace's
         # (http://www.xgewerbeanzeige.de/spezifikation/2.2). Not available offline: the specs for it
-        # build in spec order until such a set is installed (see hub/mapping/xml/unbound.py).
+        # build in spec order until such a set is installed (see hub/mapping/xml/spec_order.py).
         anchor=re.compile(r"(?P<folder>(?:.+/)?)xgewerbeanzeige\.xsd"),
         version_from_namespace=re.compile(rf"http://www\.xgewerbeanzeige\.de/spezifikation/{_VERSION}"),
         entries=("xgewerbeanzeige.xsd",),

@@ -18,6 +18,7 @@ from hub.errors import ConfigError
 from hub.schemas.conventions import CONVENTIONS, Convention
 from hub.schemas.manifest import MANIFEST_NAME, load_manifest
 from hub.schemas.model import SchemaSet
+from hub.xml.schema_files import target_namespace
 
 
 @dataclass
@@ -138,11 +139,7 @@ def _namespace(folder: Path, entries: Sequence[str], json_schemas: Sequence[str]
     """The target namespace of the first entry (or ``$id`` of the first JSON Schema), for listings."""
     try:
         if entries:
-            for _, element in etree.iterparse(
-                str(folder / entries[0]), events=("start",), resolve_entities=False, no_network=True, load_dtd=False
-            ):
-                value = element.get("targetNamespace")
-                return str(value) if value is not None else None
+            return target_namespace(folder / entries[0])
         if json_schemas:
             document = json.loads((folder / json_schemas[0]).read_text(encoding="utf-8"))
             value = document.get("$id") if isinstance(document, dict) else None

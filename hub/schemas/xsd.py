@@ -1,9 +1,9 @@
 """Compiling a set's XSDs with lxml (libxml2), offline, and validating elements against them.
 
 lxml rather than xmlschema: on these sets it validates 40–60× faster (benchmark in the issue).
-Imports resolve relative to each file. An import by URL is served from the set's folder when the
-set's ``url_map`` knows the prefix (``_FolderResolver``); anything else stays unresolved because the
-parser never touches the network.
+The documents are read by :class:`hub.xml.schema_files.SchemaSetParser`: imports resolve relative
+to each file, an import by URL the set's ``url_map`` knows is served from the set's folder, and
+anything else stays unresolved because the parser never touches the network.
 """
 
 from __future__ import annotations
@@ -18,36 +18,10 @@ from lxml import etree
 
 from hub.schemas.errors import SchemaCompileError
 from hub.schemas.model import SchemaProblem, SchemaSet
-from hub.xml import make_safe_parser
-from hub.xml.safe import check_docinfo
+from hub.xml.schema_files import SchemaSetParser, target_namespace
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
-
-
-class _FolderResolver(etree.Resolver):  # type: ignore[misc]
-    """Serves import URLs from local copies, and only files inside the set's folder."""
-
-    def __init__(self, folder: Path, url_map: Sequence[tuple[str, str]]) -> None:
-        super().__init__()
-        self.folder = folder.resolve()
-        self.url_map = sorted(url_map, key=lambda item: -len(item[0]))  # longest prefix first
-        self.served: list[str] = []
-
-    def resolve(self, system_url: str, public_id: str | None, context: Any) -> Any:
-        for prefix, target in self.url_map:
-            if prefix.endswith("/") and system_url.startswith(prefix):
-                local = self.folder / target / system_url[len(prefix) :]
-            elif system_url == prefix:
-                local = self.folder / target
-            else:
-                continue
-            local = local.resolve()
-            if local.is_file() and local.is_relative_to(self.folder):
-                self.served.append(system_url)
-                return self.resolve_filename(str(local), context)
-            return None
-        return None
 
 
 class XsdValidator:
@@ -75,10 +49,7 @@ class XsdValidator:
 
 def compile_xsd(schema_set: SchemaSet, entry: str | None = None) -> XsdValidator:
     """Compile ``entry`` of the set, or (``None``) its default: the default entry or all entries together."""
-    parser = make_safe_parser()
-    resolver = _FolderResolver(schema_set.folder, schema_set.url_map)
-    if schema_set.url_map:
-        parser.resolvers.add(resolver)
+    parser = SchemaSetParser(schema_set.folder, schema_set.url_map)
     chosen = entry or schema_set.default_entry
     try:
         if chosen is not None:
@@ -93,7 +64,7 @@ def compile_xsd(schema_set: SchemaSet, entry: str | None = None) -> XsdValidator
             f"schema set {schema_set.id} ({chosen or 'all entries'}) does not compile: {exc}"
         ) from exc
     warnings = [f"{e.filename}:{e.line}: {e.message}" for e in schema.error_log]
-    warnings += [f"import {url} served from the set's folder" for url in resolver.served]
+    warnings += [f"import {url} served from the set's folder" for url in parser.served]
     return XsdValidator(schema, schema_set.id, chosen, warnings)
 
 
@@ -108,16 +79,15 @@ def _find_entry(schema_set: SchemaSet, entry: str) -> str:
     )
 
 
-def _entry_document(schema_set: SchemaSet, entry: str, parser: Any) -> Any:
+def _entry_document(schema_set: SchemaSet, entry: str, parser: SchemaSetParser) -> Any:
     path = schema_set.path(entry)
-    tree = etree.parse(str(path), parser)
-    check_docinfo(tree)
+    tree = parser.parse_file(path)
     if tree.getroot().tag != f"{{{WSDL_NS}}}definitions":
         return tree
     return _wsdl_schema(tree, path, parser)
 
 
-def _wsdl_schema(wsdl: Any, path: Path, parser: Any) -> Any:
+def _wsdl_schema(wsdl: Any, path: Path, parser: SchemaSetParser) -> Any:
     """A WSDL's vocabulary as one schema: its ``<types>`` schema plus the XSDs it ``<import>``s."""
     root = wsdl.getroot()
     inline = root.findall(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema")
@@ -129,23 +99,23 @@ def _wsdl_schema(wsdl: Any, path: Path, parser: Any) -> Any:
         if (i.get("location") or "").endswith(".xsd")
     ]
     if inline:
-        schema = etree.fromstring(etree.tostring(inline[0]), parser, base_url=str(path))
+        schema = parser.parse_text(etree.tostring(inline[0]), path)
     else:
-        schema = etree.fromstring(f'<xs:schema xmlns:xs="{XSD_NS}"/>'.encode(), parser, base_url=str(path))
+        schema = parser.parse_text(f'<xs:schema xmlns:xs="{XSD_NS}"/>'.encode(), path)
     for position, (namespace, location) in enumerate(imports):
         element = etree.Element(f"{{{XSD_NS}}}import", namespace=namespace or "", schemaLocation=location or "")
         schema.insert(position, element)
     return schema.getroottree()
 
 
-def _combined_document(schema_set: SchemaSet, parser: Any) -> Any:
+def _combined_document(schema_set: SchemaSet, parser: SchemaSetParser) -> Any:
     """One wrapper schema over all entries, so a single validator accepts every message of the set.
 
     Entries of one namespace are ``xs:include``d by a wrapper in that namespace; entries of distinct
     namespaces are ``xs:import``ed. libxml2 honours only the first import per namespace, so several
     entries per namespace across namespaces cannot be combined: then the caller names an entry.
     """
-    namespaces = {entry: _target_namespace(schema_set.path(entry)) for entry in schema_set.entries}
+    namespaces = {entry: target_namespace(schema_set.path(entry)) for entry in schema_set.entries}
     if any(e.endswith(".wsdl") for e in schema_set.entries):
         raise SchemaCompileError(f"schema set {schema_set.id}: name the entry to compile (it has WSDL entries)")
     distinct = set(namespaces.values())
@@ -164,15 +134,4 @@ def _combined_document(schema_set: SchemaSet, parser: Any) -> Any:
             f"schema set {schema_set.id}: entries span several namespaces with several files each; name the entry"
         )
     wrapper = f'<xs:schema xmlns:xs="{XSD_NS}"{target} elementFormDefault="qualified">{body}</xs:schema>'
-    return etree.fromstring(
-        wrapper.encode(), parser, base_url=str(schema_set.folder / "hub-combined.xsd")
-    ).getroottree()
-
-
-def _target_namespace(path: Path) -> str | None:
-    for _, element in etree.iterparse(
-        str(path), events=("start",), resolve_entities=False, no_network=True, load_dtd=False
-    ):
-        value = element.get("targetNamespace")
-        return str(value) if value is not None else None
-    return None
+    return parser.parse_text(wrapper.encode(), schema_set.folder / "hub-combined.xsd").getroottree()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from hub.sim.server import run_backoffice
+from hub.sim.backoffice import run_backoffice
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from hub.domain.clock import utcnow
 from hub.store.db import Database
 from hub.store.tables import audit_log
-from hub.store.types import utcnow
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Portal API clients: hashed keys, the municipalities (and services) each may act for, callbacks.
+"""Portal API clients stored: hashed keys, the municipalities (and services) each may act for, callbacks.
+
+What a client may do is the domain's rule (:mod:`hub.domain.tenancy`); this module keeps the clients.
 
 Keys are 256-bit random secrets, so a plain SHA-256 of the key is enough to store them safely
 (no password-style KDF is needed for high-entropy secrets); the short prefix finds the row.
@@ -10,34 +12,15 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
 
+from hub.domain.clock import utcnow
+from hub.domain.tenancy import CLIENT_ROLES, ROLE_PORTAL, ApiClient
 from hub.store.db import Database
 from hub.store.tables import api_client
-from hub.store.types import utcnow
 
 KEY_PREFIX = "hub"
-ROLE_PORTAL = "portal"
-ROLE_OPERATOR = "operator"
-ROLES = (ROLE_PORTAL, ROLE_OPERATOR)
-
-
-@dataclass(frozen=True)
-class ApiClient:
-    id: str
-    name: str
-    municipalities: frozenset[str]
-    services: frozenset[str] | None
-    roles: frozenset[str]
-    callback_url: str | None
-    callback_secret: str | None
-
-    def may_act_for(self, municipality: str, service: str | None = None) -> bool:
-        if municipality not in self.municipalities and "*" not in self.municipalities:
-            return False
-        return service is None or self.services is None or service in self.services
 
 
 def _hash(key: str) -> str:
@@ -68,8 +51,8 @@ class ClientStore:
     ) -> tuple[ApiClient, str]:
         """Create a client; returns it with its API key, which is shown once and stored only hashed."""
         roles = roles or [ROLE_PORTAL]
-        if unknown := set(roles) - set(ROLES):
-            raise ValueError(f"unknown role(s) {sorted(unknown)}; known: {list(ROLES)}")
+        if unknown := set(roles) - set(CLIENT_ROLES):
+            raise ValueError(f"unknown role(s) {sorted(unknown)}; known: {list(CLIENT_ROLES)}")
         key = key or f"{KEY_PREFIX}_{secrets.token_hex(4)}_{secrets.token_urlsafe(32)}"
         prefix = _split(key)
         if prefix is None:

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -92,6 +92,11 @@ class Database:
             conn = conn.execution_options(hub_read_only=True)
             with conn.begin():
                 yield conn
+
+    def ping(self) -> None:
+        """One round trip to the database; raises when it cannot be reached (readiness)."""
+        with self.read() as conn:
+            conn.execute(text("SELECT 1"))
 
     def alembic_config(self) -> Config:
         cfg = Config()

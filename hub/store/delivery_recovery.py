@@ -12,11 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from hub.domain.states import DeliveryState, EventKind
+from hub.domain.clock import utcnow
+from hub.domain.states import DeliveryState
+from hub.domain.transitions import ABANDONED_REASON, abandoned
 from hub.store.db import Database
-from hub.store.submissions import insert_events
+from hub.store.events import event_row, insert_events
 from hub.store.tables import delivery
-from hub.store.types import utcnow
 
 S = DeliveryState
 _WAITING = (S.PENDING.value, S.RETRYING.value)
@@ -81,27 +82,16 @@ class DeliveryRecovery:
                     enqueued_at=now,
                     lease_owner=None,
                     lease_expires_at=None,
-                    last_error="attempt abandoned: the worker's lease expired (worker killed or stalled)",
+                    last_error=ABANDONED_REASON,
                     updated_at=now,
                 )
             )
-            abandoned = {"outcome": "abandoned", "error": "lease expired before the attempt was settled"}
+            events = [abandoned(r.destination_id, r.attempts, r.lease_expires_at) for r in rows]
             insert_events(
                 conn,
                 [
-                    {
-                        "submission_id": r.submission_id,
-                        "delivery_id": r.id,
-                        "kind": EventKind.ATTEMPT.value,
-                        "at": now,
-                        "detail": {
-                            "destination": r.destination_id,
-                            "attempt": r.attempts,
-                            **abandoned,
-                            "leaseExpiredAt": r.lease_expires_at.isoformat(),
-                        },
-                    }
-                    for r in rows
+                    event_row(r.submission_id, r.id, kind, now, detail)
+                    for r, (kind, detail) in zip(rows, events, strict=True)
                 ],
             )
         return [(r.id, r.destination_id) for r in rows]

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from hub.domain.circuit import shown_state
+from hub.domain.clock import utcnow
 from hub.domain.states import DeliveryKind, DeliveryState
 from hub.store.db import Database
 from hub.store.tables import delivery, destination_state
-from hub.store.types import utcnow
 
 CONTROLS_CACHE_SECONDS = 1.0
 """How long a worker process may act on its cached view of the controls (see hub.delivery.controls)."""

@@ -20,14 +20,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 
+from hub.domain.clock import utcnow
+from hub.domain.tenancy import OPERATOR_ROLES, OperatorAccount
 from hub.store.db import Database
 from hub.store.tables import operator_account, operator_session
-from hub.store.types import utcnow
 
-ROLE_VIEWER = "viewer"
-ROLE_OPERATOR = "operator"
-ROLE_ADMIN = "admin"
-OPERATOR_ROLES = (ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN)
 SESSION_HOURS = 8.0
 
 _hasher = PasswordHasher()
@@ -39,38 +36,6 @@ def _dummy_hash() -> str:
 
     Made on first use, not at import: every ``hub`` command imports this module."""
     return _hasher.hash(secrets.token_urlsafe(16))
-
-
-@dataclass(frozen=True)
-class OperatorAccount:
-    id: str
-    name: str
-    role: str
-    municipalities: frozenset[str]
-
-    @property
-    def all_municipalities(self) -> bool:
-        return "*" in self.municipalities
-
-    def sees(self, municipality: str | None) -> bool:
-        """May this operator see data of ``municipality`` (None: a region-wide destination)?"""
-        if self.all_municipalities:
-            return True
-        return municipality is not None and municipality in self.municipalities
-
-    @property
-    def scope(self) -> list[str] | None:
-        """The municipalities to filter by, or None for all of them."""
-        return None if self.all_municipalities else sorted(self.municipalities)
-
-    @property
-    def may_act(self) -> bool:
-        """Viewers look; operators and admins replay, pause, resume and reset circuits."""
-        return self.role in (ROLE_OPERATOR, ROLE_ADMIN)
-
-    @property
-    def sees_personal_data(self) -> bool:
-        return self.role == ROLE_ADMIN
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,22 @@
-"""Submissions: written with their deliveries and first events in one transaction; read for status."""
+"""Submissions: written with their deliveries and first events in one transaction; read for status.
+
+On PostgreSQL the transaction is one statement (:func:`_one_statement`); on SQLite, four inserts.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, TextClause, bindparam, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from hub.domain.message import OutboundMessage
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, SubmissionStatus
 from hub.store.db import Database
-from hub.store.one_statement import insert_all
+from hub.store.events import INSERT_EVENT, event_row
 from hub.store.tables import attachment, delivery, event, submission
 
 
@@ -92,19 +96,21 @@ class EventView:
 
 # Built once: a statement object reused across calls keeps SQLAlchemy's compiled-cache key
 # computation off the intake's hot path.
-INSERT_SUBMISSION = insert(submission)
-INSERT_ATTACHMENT = insert(attachment)
-INSERT_DELIVERY = insert(delivery)
-INSERT_EVENT = insert(event)
-
-
-_INSERTS = (INSERT_SUBMISSION, INSERT_ATTACHMENT, INSERT_DELIVERY, INSERT_EVENT)
+_INSERTS = (insert(submission), insert(attachment), insert(delivery), INSERT_EVENT)
 
 
 def _rows(new: NewSubmission) -> list[tuple[Table, list[dict[str, Any]]]]:
     """The rows of a new submission, in insert order (parents before children)."""
-    now = new.received_at
-    submission_row = {
+    return [
+        (submission, [_submission_row(new)]),
+        (attachment, [_attachment_row(new, i, a) for i, a in enumerate(new.attachments)]),
+        (delivery, [_delivery_row(new, d) for d in new.deliveries]),
+        (event, _first_events(new)),
+    ]
+
+
+def _submission_row(new: NewSubmission) -> dict[str, Any]:
+    return {
         "id": new.id,
         "client_id": new.client_id,
         "service": new.service,
@@ -115,75 +121,98 @@ def _rows(new: NewSubmission) -> list[tuple[Table, list[dict[str, Any]]]]:
         "status": SubmissionStatus.ACCEPTED.value,
         "delivery_count": len(new.deliveries),
         "envelope": new.envelope,
-        "received_at": now,
-        "updated_at": now,
+        "received_at": new.received_at,
+        "updated_at": new.received_at,
     }
-    attachment_rows = [
-        {
-            "submission_id": new.id,
-            "position": i,
-            "file_name": a.file_name,
-            "media_type": a.media_type,
-            "sha256": a.sha256,
-            "size": len(a.content),
-            "content": a.content,
-        }
-        for i, a in enumerate(new.attachments)
-    ]
-    delivery_rows = [
-        {
-            "id": d.id,
-            "submission_id": new.id,
-            "client_id": new.client_id,
-            "destination_id": d.destination_id,
-            "kind": DeliveryKind.SUBMISSION.value,
-            "message_id": d.message.message_id,
-            "state": DeliveryState.PENDING.value,
-            "attempts": 0,
-            "created_at": now,
-            "queued_at": now,
-            "next_attempt_at": now,
-            "enqueued_at": now,
-            "updated_at": now,
-            "media_type": d.message.media_type,
-            "headers": d.message.headers,
-            "payload": d.message.body,
-        }
-        for d in new.deliveries
-    ]
-    received = {
+
+
+def _attachment_row(new: NewSubmission, position: int, a: NewAttachment) -> dict[str, Any]:
+    return {
         "submission_id": new.id,
-        "delivery_id": None,
-        "kind": EventKind.RECEIVED.value,
-        "at": now,
-        "detail": {
-            "service": new.service,
-            "municipality": new.municipality,
-            "attachments": len(new.attachments),
-            "idempotencyKey": new.idempotency_key,
-        },
+        "position": position,
+        "file_name": a.file_name,
+        "media_type": a.media_type,
+        "sha256": a.sha256,
+        "size": len(a.content),
+        "content": a.content,
+    }
+
+
+def _delivery_row(new: NewSubmission, d: NewDelivery) -> dict[str, Any]:
+    now = new.received_at
+    return {
+        "id": d.id,
+        "submission_id": new.id,
+        "client_id": new.client_id,
+        "destination_id": d.destination_id,
+        "kind": DeliveryKind.SUBMISSION.value,
+        "message_id": d.message.message_id,
+        "state": DeliveryState.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+        "queued_at": now,
+        "next_attempt_at": now,
+        "enqueued_at": now,
+        "updated_at": now,
+        "media_type": d.message.media_type,
+        "headers": d.message.headers,
+        "payload": d.message.body,
+    }
+
+
+def _first_events(new: NewSubmission) -> list[dict[str, Any]]:
+    """``received`` for the submission, ``routed`` for each of its deliveries."""
+    received = {
+        "service": new.service,
+        "municipality": new.municipality,
+        "attachments": len(new.attachments),
+        "idempotencyKey": new.idempotency_key,
     }
     routed = [
-        {
-            "submission_id": new.id,
-            "delivery_id": d.id,
-            "kind": EventKind.ROUTED.value,
-            "at": now,
-            "detail": {"destination": d.destination_id, "messageId": d.message.message_id},
-        }
+        event_row(
+            new.id,
+            d.id,
+            EventKind.ROUTED,
+            new.received_at,
+            {"destination": d.destination_id, "messageId": d.message.message_id},
+        )
         for d in new.deliveries
     ]
-    return [
-        (submission, [submission_row]),
-        (attachment, attachment_rows),
-        (delivery, delivery_rows),
-        (event, [received, *routed]),
-    ]
+    return [event_row(new.id, None, EventKind.RECEIVED, new.received_at, received), *routed]
 
 
-def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(INSERT_EVENT, rows)
+@lru_cache(maxsize=256)
+def _one_statement(shape: tuple[tuple[Table, tuple[str, ...], int], ...]) -> TextClause:
+    """The inserts of a new submission as one chain of data-modifying CTEs.
+
+    ``WITH a AS (INSERT ...), b AS (INSERT ...) SELECT 1`` is one statement: atomic on its own,
+    one round trip, no BEGIN/COMMIT exchange; the foreign keys between the inserted rows hold
+    because PostgreSQL checks them at the end of the statement. Five round trips become one.
+    """
+    parts: list[str] = []
+    binds = []
+    for t_index, (table, columns, count) in enumerate(shape):
+        rows = []
+        for r in range(count):
+            names = [f"t{t_index}r{r}_{c}" for c in columns]
+            rows.append("(" + ", ".join(f":{n}" for n in names) + ")")
+            binds += [bindparam(n, type_=table.c[c].type) for n, c in zip(names, columns, strict=True)]
+        # Table and column names come from the schema, never from input; values are bind parameters.
+        insert_sql = f"i{t_index} AS (INSERT INTO {table.name} ({', '.join(columns)}) VALUES {', '.join(rows)})"  # noqa: S608
+        parts.append(insert_sql)
+    return text("WITH " + ", ".join(parts) + " SELECT 1").bindparams(*binds)
+
+
+def _insert_in_one_statement(conn: Connection, batches: list[tuple[Table, list[dict[str, Any]]]]) -> None:
+    """Insert every batch (a table and its rows, all rows with the same keys) in one statement."""
+    batches = [(table, rows) for table, rows in batches if rows]
+    shape = tuple((table, tuple(rows[0]), len(rows)) for table, rows in batches)
+    params: dict[str, Any] = {}
+    for t_index, (_, rows) in enumerate(batches):
+        for r, row in enumerate(rows):
+            for column, value in row.items():
+                params[f"t{t_index}r{r}_{column}"] = value
+    conn.execute(_one_statement(shape), params)
 
 
 class SubmissionStore:
@@ -196,7 +225,7 @@ class SubmissionStore:
         try:
             if self.db.is_postgres:
                 with self.db.engine.connect() as conn:
-                    insert_all(conn.execution_options(isolation_level="AUTOCOMMIT"), batches)
+                    _insert_in_one_statement(conn.execution_options(isolation_level="AUTOCOMMIT"), batches)
             else:
                 with self.db.write() as conn:
                     for stmt, (_, rows) in zip(_INSERTS, batches, strict=True):

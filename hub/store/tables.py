@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from hub.store.types import Json, UtcDateTime
+from hub.store.column_types import Json, UtcDateTime
 
 metadata = MetaData(
     naming_convention={

@@ -12,15 +12,17 @@ submissions (see :mod:`hub.testing.conformance` and ``docs/connectors.md``)::
 
 Receivers for the hub's own simulators (real servers on loopback, with fault injection):
 :class:`BackofficeReceiver` (REST), :class:`SoapVendorReceiver` (SOAP), :class:`XtaReceiver` (XTA 2),
-:class:`SftpReceiver` (file drop). Any object with the members of :class:`Receiver` will do for
-another kind of system; :class:`~hub.sim.server.ServerThread` serves an ASGI simulator for it.
+:class:`SftpReceiver` (file drop), :class:`DmsReceiver` (xdomea); FIT-Connect's is
+:class:`hub.testing.fitconnect_receiver.FitConnectReceiver`. Any object with the members of
+:class:`Receiver` will do for another kind of system; :class:`~hub.sim.kit.server.ServerThread`
+serves an ASGI simulator for it.
 
 This package needs pytest (``pip install emscher-lippe-hub[testing]``); the hub itself never imports it.
 """
 
 from __future__ import annotations
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.testing.conformance import Connect, ConnectorConformance, Unmappable, new_message_id
 from hub.testing.http_receivers import BackofficeReceiver, DmsReceiver, HttpSimReceiver, SoapVendorReceiver
 from hub.testing.network import closed_port, unreachable

@@ -110,6 +110,16 @@ class ConnectorConformance(Generic[R]):
         """Submissions ``build`` refuses, each with the pointers its error must name."""
         raise NotImplementedError(f"{type(self).__name__} must define unmappable_samples()")
 
+    def delivered_id(self, message: OutboundMessage) -> str:
+        """The id by which the receiver knows a delivered ``message``: what its ``received_message_ids`` lists.
+
+        The hub's message id, for every target that carries it (an ``Idempotency-Key``, the XÖV
+        ``nachrichtenUUID``, the file's name). A target whose protocol has no place for it names the
+        stable part of the stored message the receiver sees instead (FIT-Connect: the metadata's
+        ``senderReference``); ``build`` must put that into the message as it would the id.
+        """
+        return message.message_id
+
     def connector_context(self) -> ConnectorContext:
         """What the hub hands the connector: by default the mapping specs of ``HUB_MAPPINGS_DIR``
         (the project's ``mappings/``) and the schema sets of ``HUB_SCHEMA_PATH``."""
@@ -208,7 +218,8 @@ class ConnectorConformance(Generic[R]):
             assert message.media_type
             assert all(isinstance(k, str) and isinstance(v, str) for k, v in message.headers.items())
             assert message.attachments == (), "files are added by the worker at send time, not stored"
-            carried = message_id.encode() in message.body or message_id in message.headers.values()
+            known_by = self.delivered_id(message)
+            carried = known_by.encode() in message.body or known_by in message.headers.values()
             assert carried, "the message id must travel in the body or a header so the receiver can drop repeats"
 
     def test_build_is_stable_for_the_same_submission_and_message_id(self, receiver: R, connect: Connect) -> None:
@@ -272,7 +283,7 @@ class ConnectorConformance(Generic[R]):
             # Then a receipt comes back that the hub can store
             assert isinstance(receipt, Receipt)
             json.dumps(receipt.as_dict())
-            sent.append(message_id)
+            sent.append(self.delivered_id(message))
 
         # And the receiver took each message once
         assert sorted(receiver.received_message_ids()) == sorted(sent)
@@ -292,7 +303,7 @@ class ConnectorConformance(Generic[R]):
 
         # And the next attempt of the same stored message gets through, under the same id
         assert isinstance(connector.send(message), Receipt)
-        assert receiver.received_message_ids() == [message_id]
+        assert receiver.received_message_ids() == [self.delivered_id(message)]
 
     def test_a_refusal_is_a_permanent_error(self, receiver: R, connect: Connect) -> None:
         # Given a stored message and a receiver that refuses the next one
@@ -305,7 +316,7 @@ class ConnectorConformance(Generic[R]):
         with pytest.raises(PermanentError) as caught:
             connector.send(message)
         assert str(caught.value)
-        assert message_id not in receiver.received_message_ids()
+        assert self.delivered_id(message) not in receiver.received_message_ids()
 
     def test_a_receiver_that_is_not_listening_is_a_transient_failure(self, receiver: R, connect: Connect) -> None:
         # Given a destination on a port where nothing listens

@@ -10,15 +10,16 @@ server on a free loopback port for as long as the block lasts.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx
+from starlette.types import ASGIApp
 
 from hub.sim.backoffice import create_backoffice_app
 from hub.sim.dms import create_dms_app
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.soap_vendor import DEFAULT_WSDL, create_soap_vendor_app
 
 
@@ -47,7 +48,7 @@ class HttpSimReceiver:
         self.inject({**self.permanent_rule, "count": 1})
 
     def inject(self, rule: dict[str, Any]) -> None:
-        """Post any fault rule of :mod:`hub.sim.faults` (latency, timeout, drop, ...)."""
+        """Post any fault rule of :mod:`hub.sim.kit.faults` (latency, timeout, drop, ...)."""
         self.control.post("/_sim/faults", json=rule).raise_for_status()
 
     def messages(self) -> list[dict[str, Any]]:
@@ -62,20 +63,25 @@ class HttpSimReceiver:
     def close(self) -> None:
         self.control.close()
 
+    @classmethod
+    @contextmanager
+    def serving(cls, app: ASGIApp) -> Iterator[Self]:
+        """A receiver over ``app``, served on a free loopback port for as long as the block lasts."""
+        with ServerThread(app) as server:
+            receiver = cls(server.url)
+            try:
+                yield receiver
+            finally:
+                receiver.close()
+
 
 class BackofficeReceiver(HttpSimReceiver):
     """The REST back-office simulator (:mod:`hub.sim.backoffice`): deliveries go to
     ``{address}/systems/{system}/messages`` with an ``Idempotency-Key``."""
 
     @classmethod
-    @contextmanager
-    def serve(cls, *, token: str | None = None) -> Iterator[BackofficeReceiver]:
-        with ServerThread(create_backoffice_app(token=token)) as server:
-            receiver = cls(server.url)
-            try:
-                yield receiver
-            finally:
-                receiver.close()
+    def serve(cls, *, token: str | None = None) -> AbstractContextManager[Self]:
+        return cls.serving(create_backoffice_app(token=token))
 
 
 class SoapVendorReceiver(HttpSimReceiver):
@@ -85,14 +91,8 @@ class SoapVendorReceiver(HttpSimReceiver):
     permanent_rule: ClassVar[dict[str, Any]] = {"mode": "soapFault", "faultCode": "Client", "reason": "refused"}
 
     @classmethod
-    @contextmanager
-    def serve(cls, wsdl: Path = DEFAULT_WSDL) -> Iterator[SoapVendorReceiver]:
-        with ServerThread(create_soap_vendor_app(wsdl)) as server:
-            receiver = cls(server.url)
-            try:
-                yield receiver
-            finally:
-                receiver.close()
+    def serve(cls, wsdl: Path = DEFAULT_WSDL) -> AbstractContextManager[Self]:
+        return cls.serving(create_soap_vendor_app(wsdl))
 
 
 class DmsReceiver(HttpSimReceiver):
@@ -100,14 +100,8 @@ class DmsReceiver(HttpSimReceiver):
     it validates each against the official xdomea XSD of ``HUB_SCHEMA_PATH``."""
 
     @classmethod
-    @contextmanager
-    def serve(cls) -> Iterator[DmsReceiver]:
-        with ServerThread(create_dms_app()) as server:
-            receiver = cls(server.url)
-            try:
-                yield receiver
-            finally:
-                receiver.close()
+    def serve(cls) -> AbstractContextManager[Self]:
+        return cls.serving(create_dms_app())
 
 
 __all__ = ["BackofficeReceiver", "DmsReceiver", "HttpSimReceiver", "SoapVendorReceiver"]

@@ -9,7 +9,6 @@ fails write requests.
 
 from __future__ import annotations
 
-import os
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 import orjson
 
 from hub.sim.sftp import SftpSimulator
+from hub.testing.environment import environment_variable
 
 USER = "hub"
 PASSWORD_ENV = "HUB_TESTING_SFTP_PASSWORD"  # noqa: S105  (the name of a variable)
@@ -39,20 +39,13 @@ class SftpReceiver:
     def serve(cls, password: str | None = None, password_env: str = PASSWORD_ENV) -> Iterator[SftpReceiver]:
         """Run the simulator with a fresh random password (in ``password_env`` while it runs)."""
         password = password or secrets.token_urlsafe(16)
-        previous = os.environ.get(password_env)
-        os.environ[password_env] = password
-        try:
-            with (
-                tempfile.TemporaryDirectory(prefix="hub-sftp-") as root,
-                SftpSimulator(Path(root), users={USER: password}, receiver=True) as sim,
-            ):
-                (sim.root / INBOX).mkdir()
-                yield cls(sim, USER, password_env)
-        finally:
-            if previous is None:
-                os.environ.pop(password_env, None)
-            else:
-                os.environ[password_env] = previous
+        with (
+            environment_variable(password_env, password),
+            tempfile.TemporaryDirectory(prefix="hub-sftp-") as root,
+            SftpSimulator(Path(root), users={USER: password}, receiver=True) as sim,
+        ):
+            (sim.root / INBOX).mkdir()
+            yield cls(sim, USER, password_env)
 
     @property
     def address(self) -> str:

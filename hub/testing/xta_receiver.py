@@ -8,13 +8,11 @@ XTA assigns its own message ids, so the hub's id is read where an XÖV reader fi
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from hub.schemas import SchemaCatalog
-from hub.sim.server import ServerThread
 from hub.sim.xta import create_xta_app
 from hub.testing.http_receivers import HttpSimReceiver
 from hub.xml import parse_xml
@@ -48,14 +46,8 @@ class XtaReceiver(HttpSimReceiver):
     }
 
     @classmethod
-    @contextmanager
-    def serve(cls, wsdl: Path | None = None) -> Iterator[XtaReceiver]:
-        with ServerThread(create_xta_app(wsdl or official_xta_wsdl())) as server:
-            receiver = cls(server.url)
-            try:
-                yield receiver
-            finally:
-                receiver.close()
+    def serve(cls, wsdl: Path | None = None) -> AbstractContextManager[Self]:
+        return cls.serving(create_xta_app(wsdl or official_xta_wsdl()))
 
     def received_message_ids(self) -> list[str]:
         ids = []

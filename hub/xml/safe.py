@@ -65,6 +65,15 @@ def make_safe_parser(*, huge_tree: bool = False) -> Any:
     )
 
 
+def make_safe_pull_parser(events: tuple[str, ...] = ("start",)) -> Any:
+    """An incremental parser with the safe options, for peeking at a document's root as it arrives.
+
+    Fed in chunks, it reports ``events`` without building more of the tree than the caller reads
+    (e.g. whether an HTTP answer is a SOAP envelope at all, before parsing it whole).
+    """
+    return etree.XMLPullParser(events=events, resolve_entities=False, no_network=True, load_dtd=False)
+
+
 SAFE_PARSER: Any = make_safe_parser()
 """The shared parser. Never add resolvers to it; use :func:`make_safe_parser` for that."""
 

@@ -19,9 +19,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from hub.service import operations
+from hub.domain.clock import utcnow
 from hub.store.tables import delivery, destination_state, event, submission
-from hub.store.types import utcnow
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import sample
 from tests.support.region import HERTEN, write_region
@@ -114,7 +113,7 @@ def test_metrics_parse_and_agree_with_the_database_after_a_scripted_run(
     post(hub.api, sample(service="no-such-service"), 422)
     post(hub.api, sample(municipality="05999999"), 422)
     # and Herten paused with one submission waiting
-    operations.pause(hub.ctx, HERTEN_DEST, actor="test")
+    hub.ctx.services.operations.pause(HERTEN_DEST, actor="test")
     waiting = str(post(herten, sample(municipality=HERTEN), 202))
 
     # When /metrics is scraped (it must parse as Prometheus text)

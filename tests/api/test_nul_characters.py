@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from hub.service.intake import Intake, InvalidSubmission
+from hub.service.intake import InvalidSubmission
 from tests.conftest import RunningHub
 from tests.support.envelopes import attachment, sample
 from tests.support.rows import row_counts
@@ -35,7 +35,7 @@ def test_intake_names_every_nul_in_the_form_the_attachments_and_member_names(hub
     envelope["form"]["dogs"][1]["breed"] = "\u0000"
     envelope["form"]["liabilityInsurance"]["\u0000insurer"] = "x"
     envelope["portalReference"] = "GLA-\u0000"
-    intake = Intake(hub.ctx)
+    intake = hub.ctx.services.intake
     (client,) = [c for c in hub.ctx.clients.list() if c.name == "portal-gladbeck"]
 
     # When intake is asked to accept it

@@ -23,6 +23,7 @@ from hub.config import PROJECT_ROOT
 from hub.routing.region import load_region
 from hub.schemas import SchemaCatalog
 from hub.sim.landscape import Landscape
+from hub.sim.sftp import SftpSimulator
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.waiting import wait_for
 
@@ -32,7 +33,7 @@ SAMPLES = REGION / "samples"
 
 @pytest.fixture(scope="module")
 def landscape() -> Iterator[Landscape]:
-    with Landscape.for_region(load_region(REGION), SchemaCatalog.from_env()) as started:
+    with Landscape(SchemaCatalog.from_env(), load_region(REGION).municipalities.values()) as started:
         assert started.skipped == {}, started.skipped
         yield started
 
@@ -117,6 +118,7 @@ def test_every_service_of_every_municipality_is_accepted_and_delivered(hub: Runn
     building = {m["reader"] for m in xta if m["reader"].startswith("bau:")}
     assert building == {f"bau:{ags}" for (service, ags), _ in routes if service == "bauantrag"}
     assert len(received_fitconnect(servers["fitconnect"].url)) == by_connector["sozialplattform"]
-    assert landscape.sftp is not None
-    assert len([p for p in landscape.sftp.received() if p.endswith(".json")]) == by_connector["fachverfahren-filedrop"]
+    sftp = servers["sftp"]
+    assert isinstance(sftp, SftpSimulator)
+    assert len([p for p in sftp.received() if p.endswith(".json")]) == by_connector["fachverfahren-filedrop"]
     portal.close()

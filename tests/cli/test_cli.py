@@ -165,7 +165,7 @@ def test_a_dead_letter_is_found_inspected_and_replayed_from_the_terminal(
     assert kinds.index("dead") < kinds.index("replayed") < kinds.index("delivered")
     assert next(e for e in events if e.kind == "replayed").detail["by"].startswith("cli:")
     assert len(sim.get("/_sim/messages").json()) == 1
-    assert running.ctx.deliveries.list(state="dead") == []
+    assert running.ctx.services.queries.deliveries(state="dead") == []
 
 
 def test_an_unknown_submission_is_an_error(cli: HubCli) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 from tests.support.cli import HubCli, clean_environ, describe, table_rows
 
 PROJECT_CONNECTORS = {
-    "fachverfahren-rest": ("connectors.fachverfahren.rest:RestConnector", 1, False),
-    "fachverfahren-soap": ("connectors.fachverfahren.soap:SoapConnector", 1, False),
-    "fachverfahren-filedrop": ("connectors.fachverfahren.filedrop:FileDropConnector", 4, True),
+    "fachverfahren-rest": ("connectors.fachverfahren.rest.connector:RestConnector", 1, False),
+    "fachverfahren-soap": ("connectors.fachverfahren.soap.connector:SoapConnector", 1, False),
+    "fachverfahren-filedrop": ("connectors.fachverfahren.filedrop.connector:FileDropConnector", 4, True),
     "xoev-xta": ("connectors.xoev.connector:XtaConnector", 5, True),
-    "bauportal-nrw": ("connectors.bauportal_nrw:BauportalConnector", 5, True),
+    "bauportal-nrw": ("connectors.bauportal_nrw.connector:BauportalConnector", 5, True),
     "portal-callback": ("hub.connectors.callback:PortalCallbackConnector", 1, False),
 }
 

@@ -8,8 +8,8 @@ import subprocess
 import click
 import pytest
 
+from hub.cli.main import main
 from hub.config import PROJECT_ROOT, Settings
-from hub.ops.cli import main
 from hub.ops.supervisor import KILL_MARGIN_SECONDS
 
 UNITS = PROJECT_ROOT / "deploy" / "systemd"

@@ -27,7 +27,7 @@ import pytest
 import redis
 
 from hub.config import PROJECT_ROOT
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import _truncate, make_settings, start_hub, stop_hub
 from tests.support.cli import clean_environ
 from tests.support.envelopes import sample

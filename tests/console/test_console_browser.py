@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hub.config import PROJECT_ROOT
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.console import PASSWORD
 from tests.support.destinations import add_dms_destinations
@@ -103,7 +103,7 @@ def test_dead_letters_of_a_failing_destination_are_replayed_after_it_recovers(
     # Given a back office that refuses the next two messages
     sim.post("/_sim/faults", json={"mode": "status", "status": 422, "count": 2, "reason": "Aktenzeichen fehlt"})
     ids = [submit(hub), submit(hub)]
-    wait_for(lambda: len(hub.ctx.deliveries.list(state="dead")) == 2, what="two dead letters")
+    wait_for(lambda: len(hub.ctx.services.queries.deliveries(state="dead")) == 2, what="two dead letters")
 
     # When anna logs in
     log_in(page)
@@ -181,7 +181,7 @@ def test_the_destinations_page_brings_a_failing_destination_to_the_top_by_itself
     # When Herten's back office refuses a message (a dead letter) and Gladbeck's is paused
     sim.post("/_sim/faults", json={"mode": "status", "status": 422, "count": 1, "system": "herten", "reason": "nein"})
     submit(hub, hub.herten_key, municipality=HERTEN)
-    wait_for(lambda: hub.ctx.deliveries.list(state="dead"), what="Herten's dead letter")
+    wait_for(lambda: hub.ctx.services.queries.deliveries(state="dead"), what="Herten's dead letter")
     hub.ctx.destination_states.pause("gladbeck-dms", by="cli:root")
 
     # Then, without a reload (the page refreshes its board every 5 s; allow 30 s on a loaded

@@ -81,7 +81,7 @@ def test_each_console_action_is_audited_with_its_items(hub: RunningHub, sim: htt
     # Given a dead letter of Gladbeck (the back office refused it)
     sim.post("/_sim/faults", json={"mode": "status", "status": 400, "count": 1, "reason": "Aktenzeichen fehlt"})
     submission_id = submit(hub, hub.gladbeck_key)
-    dead = wait_for(lambda: hub.ctx.deliveries.list(state="dead"), what="a dead letter")
+    dead = wait_for(lambda: hub.ctx.services.queries.deliveries(state="dead"), what="a dead letter")
     hub.ctx.operators.create("anna", PASSWORD, role="operator", municipalities=[GLADBECK])
     console = login(hub, "anna")
     token = csrf_of(console)
@@ -106,7 +106,7 @@ def test_an_operator_of_gladbeck_never_sees_herten(hub: RunningHub, sim: httpx.C
     sim.post("/_sim/faults", json={"mode": "status", "status": 400, "count": 2, "reason": "abgelehnt"})
     gladbeck = submit(hub, hub.gladbeck_key)
     herten = submit(hub, hub.herten_key, municipality=HERTEN)
-    wait_for(lambda: len(hub.ctx.deliveries.list(state="dead")) == 2, what="two dead letters")
+    wait_for(lambda: len(hub.ctx.services.queries.deliveries(state="dead")) == 2, what="two dead letters")
     hub.ctx.operators.create("anna", PASSWORD, role="operator", municipalities=[GLADBECK])
     console = login(hub, "anna")
 
@@ -120,7 +120,7 @@ def test_an_operator_of_gladbeck_never_sees_herten(hub: RunningHub, sim: httpx.C
     replay_all = console.post(
         "/console/dead-letters/replay", data={"csrf_token": token, "destination": "herten-fachverfahren"}
     )
-    herten_delivery = next(d.id for d in hub.ctx.deliveries.list(state="dead") if d.municipality == HERTEN)
+    herten_delivery = next(d.id for d in hub.ctx.services.queries.deliveries(state="dead") if d.municipality == HERTEN)
     replay_one = console.post("/console/dead-letters/replay", data={"csrf_token": token, "ids": herten_delivery})
 
     # Then Herten is not found anywhere (404, not 403), and nothing of it was replayed
@@ -134,7 +134,7 @@ def test_an_operator_of_gladbeck_never_sees_herten(hub: RunningHub, sim: httpx.C
     assert replay_all.status_code == 404
     assert replay_one.headers["location"].endswith("replayed+0")
     assert hub.ctx.destination_states.snapshot().paused == frozenset()
-    assert [d.municipality for d in hub.ctx.deliveries.list(state="dead")].count(HERTEN) == 1
+    assert [d.municipality for d in hub.ctx.services.queries.deliveries(state="dead")].count(HERTEN) == 1
 
 
 def test_personal_data_is_masked_unless_the_role_allows_it_and_viewers_cannot_act(hub: RunningHub) -> None:

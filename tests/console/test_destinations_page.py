@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub
 from tests.support.console import PASSWORD, hidden_token, login
 from tests.support.destinations import add_dms_destinations
@@ -72,7 +72,7 @@ def troubled(hub: RunningHub, sim: httpx.Client) -> RunningHub:
     for key, municipality in ((hub.herten_key, HERTEN), (hub.gladbeck_key, GLADBECK)):
         with hub.client(key) as portal:
             assert portal.post("/v1/submissions", json=sample(municipality=municipality)).status_code == 202
-    wait_for(lambda: len(hub.ctx.deliveries.list(state="dead")) == 1, what="Herten's dead letter")
+    wait_for(lambda: len(hub.ctx.services.queries.deliveries(state="dead")) == 1, what="Herten's dead letter")
     wait_for(
         lambda: (c := hub.ctx.destination_states.all().get(OPEN)) is not None and c.circuit_state == "open",
         timeout=30,

@@ -35,7 +35,7 @@ from hub.connectors.deadline import AnswerTooLarge, AttemptTimeout, attempt_dead
 from hub.errors import PermanentError, TransientError
 from hub.mapping.catalog import MappingCatalog
 from hub.sim.backoffice import create_backoffice_app
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.support.tls import TlsServerThread, make_pki
 
 DEADLINE = 2.0

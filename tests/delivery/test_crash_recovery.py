@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, _truncate, make_settings, start_hub, stop_hub
 from tests.support.envelopes import sample
 from tests.support.region import write_region

@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.service import operations
 from hub.store.db import Database
 from hub.store.destination_states import DestinationStateStore
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
@@ -49,7 +48,7 @@ def test_paused_deliveries_wait_unattempted_and_drain_on_resume(
     time.sleep(2.5)
 
     # Then they wait as pending backlog: not attempted, not dead, and the back office got nothing
-    rows = hub.ctx.deliveries.list(destination=DESTINATION)
+    rows = hub.ctx.services.queries.deliveries(destination=DESTINATION)
     assert sorted(r.state for r in rows) == ["pending"] * 3
     assert [r.attempts for r in rows] == [0, 0, 0]
     assert sim.get("/_sim/messages").json() == []
@@ -60,7 +59,7 @@ def test_paused_deliveries_wait_unattempted_and_drain_on_resume(
     # Then the backlog drains, each delivered on its first attempt
     assert len(backlog) == 3
     wait_for(lambda: all(hub.ctx.submissions.get(i).status == "delivered" for i in ids), what="drained backlog")
-    assert all(r.attempts == 1 for r in hub.ctx.deliveries.list(destination=DESTINATION))
+    assert all(r.attempts == 1 for r in hub.ctx.services.queries.deliveries(destination=DESTINATION))
     assert len(sim.get("/_sim/messages").json()) == 3
 
 
@@ -101,10 +100,10 @@ def test_a_reset_circuit_request_closes_the_breaker_and_the_backlog_goes_out(
 
 def test_pause_resume_and_reset_through_the_use_cases_are_audited(hub: RunningHub) -> None:
     # When an operator pauses, resumes and resets a destination
-    operations.pause(hub.ctx, DESTINATION, actor="cli:anna")
+    hub.ctx.services.operations.pause(DESTINATION, actor="cli:anna")
     paused = hub.ctx.controls.is_paused(DESTINATION)
-    operations.resume(hub.ctx, DESTINATION, actor="cli:anna")
-    operations.reset_circuit(hub.ctx, DESTINATION, actor="cli:anna")
+    hub.ctx.services.operations.resume(DESTINATION, actor="cli:anna")
+    hub.ctx.services.operations.reset_circuit(DESTINATION, actor="cli:anna")
 
     # Then the pause was visible at once in this process, and every step is in the audit log
     assert paused

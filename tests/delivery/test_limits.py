@@ -88,8 +88,13 @@ def test_the_rate_limit_spreads_sends(make_limits: MakeLimits) -> None:
     assert not later.granted
     assert later.reason == "rate_limited"
     assert 0 < later.wait_seconds <= 0.15
+    refused_at = time.monotonic()
     time.sleep(later.wait_seconds + 0.02)
-    assert admit(limits, d, "c", want=5).sends == 1
+    sends = admit(limits, d, "c", want=5).sends
+    # One token is back after the wait; a loaded machine that overslept by a tenth of a second or
+    # more may have refilled a second one (burst 2), never more.
+    overslept = time.monotonic() - refused_at - later.wait_seconds
+    assert 1 <= sends <= min(2, int(1 + 10 * overslept + 0.05))
 
 
 def test_failures_open_the_circuit_and_one_probe_closes_it(make_limits: MakeLimits) -> None:
@@ -170,3 +175,19 @@ def test_shared_limits_survive_a_flush(redis_url: str) -> None:
     held = admit(limits, d, "c")
     assert held.granted
     limits.finish(d, held, ups=1)
+
+
+def test_shared_limits_survive_a_restart_that_lost_the_scripts(redis_url: str) -> None:
+    # Given limits whose scripts Redis no longer knows (a restart empties its script cache)
+    d = destination()
+    limits = RedisLimits(redis_url, 8)
+    limits.finish(d, admit(limits, d, "a"), ups=1)
+    redis.Redis.from_url(redis_url).script_flush()
+    # When a batch is admitted and finished
+    held = admit(limits, d, "b")
+    # Then the scripts are loaded again and the rules hold as before
+    assert held.granted
+    limits.finish(d, held, down=True)
+    limits.finish(d, admit(limits, d, "c"), down=True)
+    assert limits.circuit_state(d.id) is CircuitState.OPEN
+    limits.close()

@@ -19,10 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from hub.domain.circuit import CircuitState, shown_state
-from hub.service import operations
-from hub.sim.server import ServerThread
+from hub.domain.clock import utcnow
+from hub.sim.kit.server import ServerThread
 from hub.store.tables import delivery
-from hub.store.types import utcnow
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import sample
 from tests.support.region import write_region
@@ -101,7 +100,7 @@ def test_a_recovered_lease_that_meets_a_pause_keeps_its_wake_up(
     hub = hub_with(database_url, tmp_path, backoffice)
     try:
         # Given a delivery whose worker died mid-attempt (leased, never settled), to a paused destination
-        operations.pause(hub.ctx, DESTINATION, actor="test")
+        hub.ctx.services.operations.pause(DESTINATION, actor="test")
         hub.ctx.controls.invalidate()
         submission_id = submit(hub)
         [d] = hub.ctx.submissions.get(submission_id).deliveries
@@ -117,7 +116,7 @@ def test_a_recovered_lease_that_meets_a_pause_keeps_its_wake_up(
 
         # Then a resume sends it within seconds: its wake-up was kept (the sweeper's own pass is 60 s away)
         resumed = time.monotonic()
-        operations.resume(hub.ctx, DESTINATION, actor="test")
+        hub.ctx.services.operations.resume(DESTINATION, actor="test")
         wait_for(lambda: hub.ctx.submissions.get(submission_id).status == "delivered", timeout=10, what="delivered")
         assert time.monotonic() - resumed < 10
         attempts = [e.detail for e in hub.ctx.submissions.events(submission_id) if e.kind == "attempt"]

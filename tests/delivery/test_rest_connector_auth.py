@@ -17,7 +17,7 @@ import yaml
 from starlette.applications import Starlette
 
 from hub.sim.backoffice import STATE_KEY, BackofficeState, create_backoffice_app
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import sample
 from tests.support.region import write_region

@@ -18,7 +18,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.store.tables import delivery
 from tests.conftest import RunningHub, _truncate, make_settings, start_hub, stop_hub
 from tests.support.envelopes import sample

@@ -62,7 +62,7 @@ def test_each_file_is_renamed_into_place_and_the_message_file_last(
         renames.append((Path(src).name, final.relative_to(tmp_path).as_posix(), (tmp_path / "m-1.json").exists()))
         real_replace(src, dst)
 
-    monkeypatch.setattr("connectors.fachverfahren.filedrop_local.os.replace", spy)
+    monkeypatch.setattr("connectors.fachverfahren.filedrop.local.os.replace", spy)
 
     # When a message with two attachments is dropped
     connector(tmp_path).send(message_with([("scan.pdf", SCAN), ("foto.png", b"PNG")]))
@@ -115,7 +115,7 @@ def test_a_write_that_fails_is_transient_and_leaves_no_part_file(
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("connectors.fachverfahren.filedrop_local.os.fsync", disk_full)
+    monkeypatch.setattr("connectors.fachverfahren.filedrop.local.os.fsync", disk_full)
 
     with pytest.raises(TransientError, match="No space left"):
         connector(tmp_path).send(message_with([("scan.pdf", SCAN)]))

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 import pytest
 
-from connectors.fachverfahren.filedrop_plan import DropPlan, attachment_paths, part_path, safe_file_name
-from connectors.fachverfahren.filedrop_receipt import ReceiptIncomplete, read_verdict, receipt_path
-from connectors.fachverfahren.filedrop_settings import FileDropSettings, LocalTarget, SftpTarget
+from connectors.fachverfahren.filedrop.plan import DropPlan, attachment_paths, part_path, safe_file_name
+from connectors.fachverfahren.filedrop.receipt import ReceiptIncomplete, read_verdict, receipt_path
+from connectors.fachverfahren.filedrop.settings import FileDropSettings, LocalTarget, SftpTarget
 from hub.connectors.base import Destination
 from hub.domain.message import MessageAttachment, OutboundMessage
 from hub.errors import ConfigError, PermanentError

@@ -23,7 +23,7 @@ from hub.connectors.deadline import AttemptTimeout, attempt_deadline
 from hub.domain.message import OutboundMessage
 from hub.errors import TransientError
 from hub.mapping.catalog import MappingCatalog
-from hub.sim.server import listening_socket
+from hub.sim.kit.server import listening_socket
 from hub.sim.sftp import SftpSimulator
 from tests.filedrop.filedrop_support import PASSWORD, PASSWORD_ENV, USER, sftp_settings
 from tests.filedrop.test_filedrop_plan import message_with

@@ -2,7 +2,7 @@
 
 The envelopes come from :mod:`tests.support.bauantrag_strategies`. An envelope the envelope model and the
 form schema accept must map (``mappings/bauantrag.xbau-2.6.yaml``, through the connector's
-:class:`~connectors.xoev.document.XoevDocumentBuilder`) to a ``baugenehmigung.antrag.0200`` that the official
+:class:`~hub.connectors.xml_target.XmlTargetBuilder`) to a ``baugenehmigung.antrag.0200`` that the official
 XSD and Schematron rules accept, and the compiled renderer must write the same document as the interpreter;
 when it does not, the form schema lets through something XBau cannot carry (tighten
 the form) or the spec is wrong - the strategy is not to be narrowed to hide it.
@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from lxml import etree
 
-from connectors.xoev.document import XoevDocumentBuilder
 from hub.config import PROJECT_ROOT
+from hub.connectors.xml_target import XmlTargetBuilder
 from hub.domain.envelope import SubmissionRequest
 from hub.errors import MappingError
 from hub.mapping.xml import BoundXmlSpec, apply_xml_spec, bind_xml_spec, build_xml, load_xml_spec
@@ -54,8 +54,8 @@ def bound(standards_catalog: SchemaCatalog) -> BoundXmlSpec:
 
 
 @pytest.fixture(scope="module")
-def builder(standards_catalog: SchemaCatalog) -> XoevDocumentBuilder:
-    return XoevDocumentBuilder(load_xml_spec(SPEC), standards_catalog)
+def builder(standards_catalog: SchemaCatalog) -> XmlTargetBuilder:
+    return XmlTargetBuilder(load_xml_spec(SPEC), standards_catalog)
 
 
 def canonical(root: Any) -> bytes:
@@ -87,7 +87,7 @@ def test_generated_envelopes_pass_the_envelope_model_and_the_form_schema(envelop
 @PROPERTY
 @given(bauantrag_envelopes(), st.data())
 def test_generated_envelopes_map_to_an_xbau_message_valid_against_the_xsd_and_the_schematron(
-    builder: XoevDocumentBuilder,
+    builder: XmlTargetBuilder,
     bound: BoundXmlSpec,
     standards_catalog: SchemaCatalog,
     envelope: dict[str, Any],
@@ -135,7 +135,7 @@ def test_form_breakages_pass_the_envelope_model_and_are_named_by_the_form_schema
 @QUICK
 @given(invalid_bauantrag_envelopes(caught_by="mapping"), hub_objects())
 def test_mapping_breakages_pass_the_form_schema_and_are_named_by_the_mapping(
-    bound: BoundXmlSpec, builder: XoevDocumentBuilder, broken: tuple[dict[str, Any], str], hub: dict[str, Any]
+    bound: BoundXmlSpec, builder: XmlTargetBuilder, broken: tuple[dict[str, Any], str], hub: dict[str, Any]
 ) -> None:
     envelope, pointer = broken
     SubmissionRequest.model_validate(envelope)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from hub.ops.mappings_cli import mappings
+from hub.cli.mappings import mappings
 from tests.mapping_xml.conftest import STANDARDS
 
 FIXTURES = Path(__file__).parent / "fixtures"

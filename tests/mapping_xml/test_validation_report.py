@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from connectors.xoev.document import XoevDocumentBuilder
 from hub.config import PROJECT_ROOT
+from hub.connectors.xml_target import XmlTargetBuilder
+from hub.console.pages import mask_quoted_values
 from hub.mapping.catalog import MappingCatalog
 from hub.mapping.xml import load_xml_spec
-from hub.ops.console.pages import mask_quoted_values
 from hub.routing.region import load_region
 from hub.schemas import SchemaCatalog
 from hub.service.validation_report import validation_report
@@ -29,9 +29,7 @@ def bauantrag_message(standards_catalog: SchemaCatalog) -> bytes:
         "author": {"prefix": "psw", "code": "05562014", "name": "Serviceportal Gladbeck"},
         "reader": {"prefix": "bau", "code": "05562014", "name": "Bauaufsicht Gladbeck"},
     }
-    builder = XoevDocumentBuilder(
-        load_xml_spec(PROJECT_ROOT / "mappings" / "bauantrag.xbau-2.6.yaml"), standards_catalog
-    )
+    builder = XmlTargetBuilder(load_xml_spec(PROJECT_ROOT / "mappings" / "bauantrag.xbau-2.6.yaml"), standards_catalog)
     return builder.build(envelope)
 
 

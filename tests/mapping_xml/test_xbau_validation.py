@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from connectors.xoev.document import XoevDocumentBuilder
 from hub.config import PROJECT_ROOT
+from hub.connectors.xml_target import XmlTargetBuilder
 from hub.errors import FieldProblem, MappingError
 from hub.mapping.xml import load_xml_spec
 from hub.schemas import SchemaCatalog
@@ -20,8 +20,8 @@ GREEK = "Παπαδόπουλος"  # not in DIN 91379 datatype C, which XBau's 
 
 
 @pytest.fixture(scope="module")
-def builder(standards_catalog: SchemaCatalog) -> XoevDocumentBuilder:
-    return XoevDocumentBuilder(load_xml_spec(SPEC), standards_catalog)
+def builder(standards_catalog: SchemaCatalog) -> XmlTargetBuilder:
+    return XmlTargetBuilder(load_xml_spec(SPEC), standards_catalog)
 
 
 @pytest.fixture
@@ -40,20 +40,20 @@ def envelope() -> dict[str, Any]:
     return document
 
 
-def problems(builder: XoevDocumentBuilder, envelope: dict[str, Any]) -> list[FieldProblem]:
+def problems(builder: XmlTargetBuilder, envelope: dict[str, Any]) -> list[FieldProblem]:
     with pytest.raises(MappingError) as raised:
         builder.build(envelope)
     return raised.value.problems
 
 
-def test_the_sample_builds_without_problems(builder: XoevDocumentBuilder, envelope: dict[str, Any]) -> None:
+def test_the_sample_builds_without_problems(builder: XmlTargetBuilder, envelope: dict[str, Any]) -> None:
     assert builder.build(envelope).startswith(
         b"<?xml version='1.0' encoding='UTF-8'?>\n<xbau:baugenehmigung.antrag.0200"
     )
 
 
 def test_a_bad_value_from_a_function_rule_points_at_the_field_it_reads(
-    builder: XoevDocumentBuilder, envelope: dict[str, Any]
+    builder: XmlTargetBuilder, envelope: dict[str, Any]
 ) -> None:
     envelope["applicant"]["familyName"] = GREEK
     envelope["form"]["bauherren"][0]["familyName"] = GREEK  # the portal copies the applicant
@@ -62,7 +62,7 @@ def test_a_bad_value_from_a_function_rule_points_at_the_field_it_reads(
 
 
 def test_a_bad_value_in_the_second_item_of_a_list_points_into_that_item(
-    builder: XoevDocumentBuilder, envelope: dict[str, Any]
+    builder: XmlTargetBuilder, envelope: dict[str, Any]
 ) -> None:
     envelope["form"]["bauherren"][1]["givenName"] = GREEK
     (problem,) = problems(builder, envelope)
@@ -72,7 +72,7 @@ def test_a_bad_value_in_the_second_item_of_a_list_points_into_that_item(
 
 
 def test_a_missing_element_points_at_the_object_that_lacks_it(
-    builder: XoevDocumentBuilder, envelope: dict[str, Any]
+    builder: XmlTargetBuilder, envelope: dict[str, Any]
 ) -> None:
     # A person without a family name (the form schema refuses it; the mapping does not rely on that)
     del envelope["form"]["bauherren"][1]["familyName"]
@@ -82,14 +82,14 @@ def test_a_missing_element_points_at_the_object_that_lacks_it(
 
 
 def test_a_blank_value_is_refused_by_the_empty_element_rule_at_its_field(
-    builder: XoevDocumentBuilder, envelope: dict[str, Any]
+    builder: XmlTargetBuilder, envelope: dict[str, Any]
 ) -> None:
     envelope["form"]["bauherren"][1]["familyName"] = " "
     (problem,) = problems(builder, envelope)
     assert (problem.pointer, problem.rule) == ("/form/bauherren/1/familyName", "sch-xbau-gen-001")
 
 
-def test_a_schematron_failure_keeps_its_rule_id(builder: XoevDocumentBuilder, envelope: dict[str, Any]) -> None:
+def test_a_schematron_failure_keeps_its_rule_id(builder: XmlTargetBuilder, envelope: dict[str, Any]) -> None:
     # The reader's Behördenkennung comes from the destination's config: a capital prefix breaks sch-xbau-001
     envelope["hub"]["reader"]["prefix"] = "BAU"
     (problem,) = problems(builder, envelope)
@@ -99,7 +99,7 @@ def test_a_schematron_failure_keeps_its_rule_id(builder: XoevDocumentBuilder, en
 
 
 def test_the_authorities_reachability_becomes_erreichbarkeit(
-    builder: XoevDocumentBuilder, envelope: dict[str, Any]
+    builder: XmlTargetBuilder, envelope: dict[str, Any]
 ) -> None:
     # Given a reader reachable by e-mail and telephone (channel codes of urn:de:xoev:codeliste:erreichbarkeit)
     envelope["hub"]["reader"]["reachability"] = [

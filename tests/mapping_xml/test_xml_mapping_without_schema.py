@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+from hub.cli.mappings import mappings
 from hub.errors import ConfigError, MappingError
 from hub.mapping.xml import apply_xml_spec, bind_xml_spec, build_xml, check_spec, load_xml_spec, missing_schema
 from hub.mapping.xml.compiled import compile_plan
-from hub.ops.mappings_cli import mappings
 from hub.schemas import SchemaCatalog
 from tests.mapping_xml.test_xml_mapping import GOOD, NS, envelope, tags
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hub.ops.schemas_cli import schemas
+from hub.cli.schemas import schemas
 from tests.schemas.conftest import STANDARDS
 
 

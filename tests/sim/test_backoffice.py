@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.sim import ServerThread, create_backoffice_app
+from hub.sim.backoffice import create_backoffice_app
+from hub.sim.kit.server import ServerThread
 
 TOKEN = "s3cret"
 

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from hub.sim import ServerThread, create_backoffice_app
+from hub.sim.backoffice import create_backoffice_app
+from hub.sim.kit.server import ServerThread
 from tests.support.waiting import wait_for
 
 

@@ -17,9 +17,9 @@ from starlette.types import ASGIApp
 from hub.schemas import SchemaCatalog
 from hub.sim.backoffice import create_backoffice_app
 from hub.sim.dms import create_dms_app
-from hub.sim.faults import DEFAULT_TRICKLE_INTERVAL_MS, PROXY_ERROR_PAGE
 from hub.sim.fitconnect import FitConnectSimulator
-from hub.sim.server import ServerThread
+from hub.sim.kit.faults import DEFAULT_TRICKLE_INTERVAL_MS, PROXY_ERROR_PAGE
+from hub.sim.kit.server import ServerThread
 from hub.sim.soap_vendor import create_soap_vendor_app
 
 

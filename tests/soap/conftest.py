@@ -16,7 +16,7 @@ import httpx
 import pytest
 import yaml
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.soap_vendor import DEFAULT_WSDL, create_soap_vendor_app
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.region import write_region

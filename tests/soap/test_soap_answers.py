@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from connectors.fachverfahren.soap.response import FaultPolicy, read_answer
 from hub.errors import PermanentError, TransientError
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.soap_vendor import NS
 from tests.soap.conftest import SoapHub
 from tests.soap.soap_support import submit

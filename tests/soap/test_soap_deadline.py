@@ -22,7 +22,7 @@ from hub.connectors.base import ConnectorContext, Destination, OutboundMessage
 from hub.connectors.deadline import AnswerTooLarge, AttemptTimeout, attempt_deadline
 from hub.errors import PermanentError, TransientError
 from hub.mapping.catalog import MappingCatalog
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.soap_vendor import DEFAULT_WSDL
 from tests.soap.conftest import STANDARD, SoapHub
 from tests.soap.soap_support import inject, outcomes, received, submit

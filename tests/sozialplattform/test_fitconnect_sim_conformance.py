@@ -12,7 +12,7 @@ from jsonschema.validators import extend
 
 from connectors.fitconnect.keys import checked_encryption_key
 from hub.errors import PermanentError
-from hub.sim.fitconnect_pki import CertificateAuthority
+from hub.sim.fitconnect.pki import CertificateAuthority
 from tests.support.fitconnect import STANDARDS, TEST_LEIKA, RunningFitConnect
 
 

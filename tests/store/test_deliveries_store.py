@@ -17,11 +17,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from hub.domain.clock import utcnow
 from hub.domain.message import OutboundMessage
+from hub.domain.transitions import Attempt, LeasedDelivery, dead, delivered, retry_at
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
 from hub.store.delivery_recovery import DeliveryRecovery
+from hub.store.settlement import Settled
 from hub.store.submissions import (
     DeliveryView,
     NewDelivery,
@@ -30,8 +33,6 @@ from hub.store.submissions import (
     SubmissionView,
 )
 from hub.store.tables import delivery
-from hub.store.transitions import Attempt, LeasedDelivery
-from hub.store.types import utcnow
 from tests.support.region import GLADBECK
 
 GLADBECK_DEST = "gladbeck-fachverfahren"
@@ -95,9 +96,19 @@ class Stores:
         assert leased is not None, f"{delivery_id} could not be leased"
         return leased
 
+    def delivered(self, leased: LeasedDelivery, attempt: Attempt, receipt: dict[str, object]) -> Settled:
+        """Settle the attempt as the domain decided it: delivered."""
+        return self.deliveries.settle([delivered(leased, attempt, receipt, utcnow())])[0]
+
+    def retry_at(self, leased: LeasedDelivery, attempt: Attempt, at: datetime) -> Settled:
+        return self.deliveries.settle([retry_at(leased, attempt, at, utcnow())])[0]
+
+    def dead(self, leased: LeasedDelivery, attempt: Attempt, reason: str) -> Settled:
+        return self.deliveries.settle([dead(leased, attempt, reason, utcnow())])[0]
+
     def kill(self, delivery_id: str) -> None:
         """Lease and refuse for good: the delivery is a dead letter."""
-        settled = self.deliveries.dead(self.lease(delivery_id), refused(), "400 Aktenzeichen fehlt")
+        settled = self.dead(self.lease(delivery_id), refused(), "400 Aktenzeichen fehlt")
         assert settled.applied
 
     def view(self, submission_id: str) -> SubmissionView:
@@ -194,7 +205,7 @@ def test_an_expired_lease_is_recorded_as_abandoned_and_the_old_owner_cannot_sett
     assert fast.attempts == 2
 
     # When the old owner finally settles (or releases) it
-    stale = stores.deliveries.delivered(slow, ok(), {"reference": "late"})
+    stale = stores.delivered(slow, ok(), {"reference": "late"})
 
     # Then nothing is applied: the delivery is still in flight for the new owner
     assert stale.applied is False
@@ -204,7 +215,7 @@ def test_an_expired_lease_is_recorded_as_abandoned_and_the_old_owner_cannot_sett
     assert len([e for e in stores.submissions.events(submission_id) if e.kind == "attempt"]) == 1
 
     # And the new owner's settle is applied
-    settled = stores.deliveries.delivered(fast, ok(), {"reference": "R-1"})
+    settled = stores.delivered(fast, ok(), {"reference": "R-1"})
     assert settled.applied is True
     assert settled.status == "delivered"
     assert stores.delivery(submission_id, delivery_id).receipt == {"reference": "R-1"}
@@ -255,7 +266,7 @@ def test_defer_moves_the_next_attempt_without_counting_one(stores: Stores) -> No
     # Given a delivery that failed once and is due for its retry now
     submission_id, [delivery_id] = stores.submit()
     first = stores.lease(delivery_id)
-    assert stores.deliveries.retry_at(first, unavailable(), utcnow()).applied
+    assert stores.retry_at(first, unavailable(), utcnow()).applied
 
     # When it is deferred by an hour (e.g. its destination is paused)
     later = utcnow() + timedelta(hours=1)
@@ -333,8 +344,8 @@ def test_submission_status_is_derived_from_both_deliveries(stores: Stores) -> No
     leases = {d: stores.lease(d) for d in (mixed_a, mixed_b, good_a, good_b)}
 
     # When one delivery of the first is delivered and the other dies
-    one = stores.deliveries.delivered(leases[mixed_a], ok(), {"reference": "R-1"})
-    other = stores.deliveries.dead(leases[mixed_b], refused(), "400 refused")
+    one = stores.delivered(leases[mixed_a], ok(), {"reference": "R-1"})
+    other = stores.dead(leases[mixed_b], refused(), "400 refused")
 
     # Then it is in progress after the first, and failed once both are final
     assert one.status == "in_progress"
@@ -342,8 +353,8 @@ def test_submission_status_is_derived_from_both_deliveries(stores: Stores) -> No
     assert stores.view(mixed).status == "failed"
 
     # When both deliveries of the second are delivered
-    stores.deliveries.delivered(leases[good_a], ok(), {"reference": "R-2"})
-    last = stores.deliveries.delivered(leases[good_b], ok(), {"reference": "R-3"})
+    stores.delivered(leases[good_a], ok(), {"reference": "R-2"})
+    last = stores.delivered(leases[good_b], ok(), {"reference": "R-3"})
 
     # Then it reads delivered, with each change of status logged once
     assert last.status == "delivered"

@@ -15,7 +15,7 @@ import yaml
 from hub.config import PROJECT_ROOT
 from hub.schemas import SchemaCatalog
 from hub.sim.fitconnect import FitConnectSimulator
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.support.region import GLADBECK, HERTEN, REAL_CONFIG
 
 STANDARDS = PROJECT_ROOT.parent / "shared" / "standards"

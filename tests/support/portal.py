@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 
 
 class PortalReceiver:

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
-from hub.sim.server import listening_socket
+from hub.sim.kit.server import listening_socket
 
 CHUNK = 65536
 COMMAND_TIMEOUT_SECONDS = 10.0

@@ -1,6 +1,6 @@
 """TLS for tests: a throw-away PKI (made with ``trustme``) and an ASGI app served over HTTPS with client certificates.
 
-:class:`~hub.sim.server.ServerThread` serves plain HTTP only; :class:`TlsServerThread` does the same job
+:class:`~hub.sim.kit.server.ServerThread` serves plain HTTP only; :class:`TlsServerThread` does the same job
 (uvicorn in a daemon thread on a socket it binds itself, port 0 → a free port) with
 ``ssl.CERT_REQUIRED``, so a client that presents no certificate signed by the test CA is refused.
 """
@@ -15,7 +15,7 @@ import httpx
 import trustme
 from starlette.types import ASGIApp
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 
 
 @dataclass(frozen=True)

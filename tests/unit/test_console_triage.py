@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hub.ops.console.triage import DestinationHealth, Filters, Thresholds, Urgency, age_text, triage
+from hub.console.triage import DestinationHealth, Filters, Thresholds, Urgency, age_text, triage
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 GLADBECK, HERTEN = "05562014", "05562020"

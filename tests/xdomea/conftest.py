@@ -9,7 +9,7 @@ import pytest
 
 from hub.schemas import SchemaCatalog
 from hub.sim.dms import create_dms_app
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.xta import create_xta_app
 from tests.xta.xta_support import WSDL
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from hub.schemas import SchemaCatalog
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.xml import parse_xml
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import attachment

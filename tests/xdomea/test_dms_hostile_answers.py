@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import attachment
 from tests.support.waiting import wait_status

@@ -15,8 +15,8 @@ from connectors.fachverfahren.xdomea.message import MANIFEST_HEADER
 from hub.connectors.base import AttachmentData, SubmissionData
 from hub.domain.message import MessageAttachment
 from hub.schemas import SchemaCatalog
-from hub.sim import dms_container
-from hub.sim.dms_container import Refused, read_container
+from hub.sim.dms import container as dms_container
+from hub.sim.dms.container import Refused, read_container
 from tests.xdomea.test_xdomea_property import connector
 from tests.xdomea.xdomea_support import sample, sha256
 

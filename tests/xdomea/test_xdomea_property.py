@@ -25,7 +25,7 @@ from hub.connectors.base import AttachmentData, ConnectorContext, Destination, S
 from hub.domain.message import MessageAttachment
 from hub.mapping.catalog import MappingCatalog
 from hub.schemas import SchemaCatalog
-from hub.sim.dms_container import read_container
+from hub.sim.dms.container import read_container
 from hub.xml import parse_xml
 from tests.xdomea.xdomea_support import ALL_SERVICES, X, sample, sha256
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from connectors.xoev.xta import KeyCode, XtaClient, XtaMetadata
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.xta import create_xta_app
 from tests.xta.xta_support import GLADBECK, HERTEN, WSDL, settings_for
 

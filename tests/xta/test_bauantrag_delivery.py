@@ -24,7 +24,7 @@ from lxml import etree
 
 from hub.config import PROJECT_ROOT
 from hub.schemas import SchemaCatalog
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import attachment
 from tests.support.region import GLADBECK

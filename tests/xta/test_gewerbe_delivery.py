@@ -22,7 +22,7 @@ import yaml
 from lxml import etree
 
 from hub.config import PROJECT_ROOT
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.region import GLADBECK
 from tests.support.rows import row_counts

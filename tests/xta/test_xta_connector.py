@@ -19,12 +19,13 @@ import pytest
 import yaml
 from lxml import etree
 
-from connectors.xoev.connector import HUB_MESSAGE_ID, XtaConnector
+from connectors.xoev.connector import XtaConnector
+from connectors.xoev.message import HUB_MESSAGE_ID
 from hub.config import PROJECT_ROOT
 from hub.connectors.base import ConnectorContext, Destination, SubmissionData
 from hub.errors import ConfigError
 from hub.mapping.catalog import MappingCatalog
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.xta import port_url
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
 from tests.support.envelopes import attachment, sample

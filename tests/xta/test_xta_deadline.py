@@ -27,8 +27,8 @@ from hub.connectors.base import ConnectorContext, Destination, SubmissionData
 from hub.connectors.deadline import AnswerTooLarge, AttemptTimeout, attempt_deadline
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.mapping.catalog import MappingCatalog
-from hub.sim.faults import PROXY_ERROR_PAGE
-from hub.sim.server import ServerThread
+from hub.sim.kit.faults import PROXY_ERROR_PAGE
+from hub.sim.kit.server import ServerThread
 from tests.support.envelopes import sample
 from tests.xta.test_xta_connector import xta_settings
 from tests.xta.xta_support import GLADBECK, XTA_DIR, settings_for

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from connectors.xoev.xta import XtaClient, XtaMetadata
 from hub.errors import DeliveryError, PermanentError, TransientError
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from tests.support.waiting import wait_for
 from tests.xta.xta_support import GLADBECK, settings_for
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from lxml import etree
 
-from hub.sim.server import ServerThread
+from hub.sim.kit.server import ServerThread
 from hub.sim.xta import port_url
-from hub.sim.xta_schema import load_schema
+from hub.sim.xta.schema import load_schema
 
 ENV = "http://www.w3.org/2003/05/soap-envelope"
 SOAP12 = "application/soap+xml; charset=utf-8"

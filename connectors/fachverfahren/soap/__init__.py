@@ -35,6 +35,11 @@ The mapping spec is the one for (service, the destination's ``standard``), by de
 Attachments are not sent: a vendor operation that takes files declares them in its own types, and
 its spec maps them like any other parameter. Credentials are read from the environment at send
 time. The message id also travels in the ``X-Hub-Message-Id`` header.
+
+Modules, one role each: :mod:`.connector` (build and send), :mod:`.settings` (the settings above,
+checked), :mod:`.message` (the request built at intake), :mod:`.interface` (the WSDL: operation,
+zeep clients, the lxml validator), :mod:`.request` (the request's checks against the WSDL) and
+:mod:`.response` (reading the answer). The SOAP vendor simulator is :mod:`hub.sim.soap_vendor`.
 """
 
 from connectors.fachverfahren.soap.connector import SoapConnector

@@ -3,8 +3,8 @@
 zeep parses the WSDL and its XSDs from the local file system through the XTA client's offline
 transport (:class:`~connectors.xoev.xta.transport.HttpxTransport` refuses any ``http(s)``
 location), once per file and process (:func:`~connectors.xoev.xta.client.load_wsdl`). The
-same WSDL is compiled a second time by lxml (:func:`hub.schemas.xsd.compile_xsd`, which reads a
-WSDL's ``<types>`` schema and its imports), so a request can be checked against every facet of
+same WSDL is compiled a second time by lxml (:func:`hub.connectors.schemas.wsdl_types_validator`, which
+reads a WSDL's ``<types>`` schema and its imports), so a request can be checked against every facet of
 the schema, which zeep's serializer does not look at (lengths, patterns, enumerations).
 
 zeep clients are not thread-safe: :class:`ZeepPool` lends each build its own client; they all
@@ -13,12 +13,8 @@ share the parsed WSDL, and none ever opens a connection (sending is the connecto
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,10 +27,9 @@ from zeep.wsdl.bindings.soap import Soap12Binding, SoapBinding
 from connectors.fachverfahren.soap.settings import CONNECTOR, SoapSettings
 from connectors.xoev.xta.client import load_wsdl, zeep_settings
 from connectors.xoev.xta.transport import HttpxTransport
+from hub.connectors.lending import ClientLender
+from hub.connectors.schemas import wsdl_types_validator
 from hub.errors import ConfigError
-from hub.schemas.errors import SchemaCompileError
-from hub.schemas.model import SchemaSet
-from hub.schemas.xsd import XsdValidator, compile_xsd
 
 log = structlog.get_logger(__name__)
 
@@ -78,9 +73,7 @@ class ZeepPool:
         self._port = port
         # zeep wants a transport; this one has no network (see _refuse) and is never used to send.
         self._http = httpx.Client(transport=httpx.MockTransport(_refuse))
-        self._idle: list[tuple[Any, Any]] = []
-        self._lock = threading.Lock()
-        self._closed = False
+        self._clients: ClientLender[tuple[Any, Any]] = ClientLender(self._new)
 
     def _new(self) -> tuple[Any, Any]:
         # zeep's Client is only partly annotated; its service proxies are dynamic anyway.
@@ -88,24 +81,12 @@ class ZeepPool:
         client = factory(self._document, transport=HttpxTransport(self._http), settings=zeep_settings())
         return client, client.bind(self._service, self._port)
 
-    @contextmanager
-    def client(self) -> Iterator[tuple[Any, Any]]:
+    def client(self) -> AbstractContextManager[tuple[Any, Any]]:
         """A ``(zeep.Client, ServiceProxy)`` pair for this thread alone, returned to the pool afterwards."""
-        with self._lock:
-            pair = self._idle.pop() if self._idle else None
-        if pair is None:
-            pair = self._new()
-        try:
-            yield pair
-        finally:
-            with self._lock:
-                if not self._closed:
-                    self._idle.append(pair)
+        return self._clients.borrow()
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._idle.clear()
+        self._clients.close()
         self._http.close()
 
 
@@ -125,7 +106,7 @@ class SoapInterface:
             raise self._fail(f"the WSDL {settings.wsdl} cannot be loaded: {type(exc).__name__}: {exc}") from exc
         self.operation = self._operation(document)
         self.pool = ZeepPool(document, settings.service, settings.port)
-        self.validator, problem = _validator(settings.wsdl)
+        self.validator, problem = wsdl_types_validator(settings.wsdl)
         if problem is not None:
             log.warning("soap_schema_not_compiled", destination=destination_id, wsdl=str(settings.wsdl), reason=problem)
 
@@ -173,13 +154,3 @@ class SoapInterface:
 
     def close(self) -> None:
         self.pool.close()
-
-
-@lru_cache(maxsize=16)
-def _validator(wsdl: Path) -> tuple[XsdValidator | None, str | None]:
-    """The WSDL's ``<types>`` schema compiled by lxml, or why it cannot be (then zeep's checks are all)."""
-    schemas = SchemaSet(id=f"wsdl:{wsdl.name}", standard="wsdl", version="", folder=wsdl.parent, entries=(wsdl.name,))
-    try:
-        return compile_xsd(schemas, wsdl.name), None
-    except SchemaCompileError as exc:
-        return None, str(exc)

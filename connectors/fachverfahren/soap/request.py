@@ -33,7 +33,7 @@ from zeep.xsd.elements.indicators import All
 from zeep.xsd.elements.indicators import Sequence as SequenceIndicator
 from zeep.xsd.types.builtins import Boolean
 
-from hub.schemas.xsd import XsdValidator
+from hub.connectors.schemas import XsdValidator
 
 Path = tuple[str | int, ...]
 """A place in the operation's parameters: element names (zeep's keyword names) and list indices."""

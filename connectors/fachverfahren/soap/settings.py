@@ -14,8 +14,8 @@ from typing import Any
 from lxml import etree
 
 from hub.connectors.base import Destination
-from hub.errors import ConfigError
-from hub.mapping import pointer
+from hub.connectors.mapping import parse_pointer
+from hub.connectors.settings import SettingsReader
 
 CONNECTOR = "fachverfahren-soap"
 
@@ -45,32 +45,14 @@ class SoapSettings:
         return _Reader(destination).read()
 
 
-class _Reader:
+class _Reader(SettingsReader):
     def __init__(self, destination: Destination) -> None:
-        self.destination = destination
-        self.settings = destination.settings
-
-    def fail(self, what: str) -> ConfigError:
-        return ConfigError(f"destination {self.destination.id!r} ({CONNECTOR}): {what}")
-
-    def text(self, name: str, *, required: bool = False) -> str | None:
-        value = self.settings.get(name)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(f"setting {name!r} must be a non-empty string")
-        return value.strip()
-
-    def names(self, name: str) -> frozenset[str]:
-        value = self.settings.get(name) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.fail(f"setting {name!r} must be a list of element names (local or '{{namespace}}local')")
-        return frozenset(v.strip() for v in value)
+        super().__init__(destination, CONNECTOR)
 
     def read(self) -> SoapSettings:
         if "wsdl" in self.settings and "wsdlFile" not in self.settings:
             raise self.fail("the WSDL is set with 'wsdlFile' (relative to the config folder), not 'wsdl'")
-        wsdl = Path(str(self.text("wsdlFile", required=True))).expanduser()
+        wsdl = Path(self.text("wsdlFile")).expanduser()
         if not wsdl.is_file():
             raise self.fail(f"the WSDL {str(wsdl)!r} is not a file")
         namespaces = self.settings.get("namespaces") or {}
@@ -78,16 +60,16 @@ class _Reader:
             isinstance(k, str) and isinstance(v, str) for k, v in namespaces.items()
         ):
             raise self.fail("setting 'namespaces' must map prefixes to namespace URIs")
-        receipt_path = self.text("receiptPath")
+        receipt_path = self.optional_text("receiptPath")
         if receipt_path is not None:
             try:
                 etree.XPath(receipt_path, namespaces={"tns": "urn:check", **namespaces})
             except etree.XPathSyntaxError as exc:
                 raise self.fail(f"setting 'receiptPath' {receipt_path!r} is not an XPath: {exc}") from None
-        target = self.text("messageIdParameter")
+        target = self.optional_text("messageIdParameter")
         if target is not None:
             try:
-                if not pointer.parse(target):
+                if not parse_pointer(target):
                     raise ValueError("the empty pointer names no parameter")
             except ValueError as exc:
                 raise self.fail(
@@ -98,10 +80,10 @@ class _Reader:
             raise self.fail("setting 'tls' must be a mapping {certFile, keyFile, caFile}")
         return SoapSettings(
             wsdl=wsdl.resolve(),
-            operation=str(self.text("operation", required=True)),
-            service=self.text("service"),
-            port=self.text("port"),
-            address=self.text("address"),
+            operation=self.text("operation"),
+            service=self.optional_text("service"),
+            port=self.optional_text("port"),
+            address=self.optional_text("address"),
             receipt_path=receipt_path,
             namespaces=dict(namespaces),
             permanent_faults=self.names("permanentFaults"),

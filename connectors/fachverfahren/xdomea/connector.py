@@ -12,11 +12,11 @@ retry sends the same message. This class only picks the transport and hands ever
 
 from __future__ import annotations
 
-import threading
 from typing import ClassVar
 
 from connectors.fachverfahren.xdomea import settings
 from hub.connectors.base import Connector, ConnectorContext, Destination, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.first_use import FirstUse
 
 XTA_REQUESTS = 5  # checkAccountActive, lookupService, createMessageId, sendMessage, getTransportReport
 
@@ -30,22 +30,20 @@ class XdomeaConnector(Connector):
         # The lease must cover the transport's requests; settings errors surface on first use, not here.
         if destination.settings.get("transport") == settings.Transport.XTA:
             self.requests_per_send = XTA_REQUESTS  # type: ignore[misc]
-        self._lock = threading.Lock()
-        self._inner: Connector | None = None
+        self._inner = FirstUse(self._transport)
+
+    def _transport(self) -> Connector:
+        if settings.transport(self.destination) is settings.Transport.XTA:
+            from connectors.fachverfahren.xdomea.xta import XdomeaXtaConnector  # zeep only when used
+
+            return XdomeaXtaConnector(self.destination, self.context)
+        from connectors.fachverfahren.xdomea.http import XdomeaHttpConnector
+
+        return XdomeaHttpConnector(self.destination, self.context)
 
     @property
     def inner(self) -> Connector:
-        with self._lock:
-            if self._inner is None:
-                if settings.transport(self.destination) is settings.Transport.XTA:
-                    from connectors.fachverfahren.xdomea.xta import XdomeaXtaConnector  # zeep only when used
-
-                    self._inner = XdomeaXtaConnector(self.destination, self.context)
-                else:
-                    from connectors.fachverfahren.xdomea.http import XdomeaHttpConnector
-
-                    self._inner = XdomeaHttpConnector(self.destination, self.context)
-            return self._inner
+        return self._inner.get()
 
     def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
         return self.inner.build(submission, message_id)
@@ -54,7 +52,6 @@ class XdomeaConnector(Connector):
         return self.inner.send(message)
 
     def close(self) -> None:
-        with self._lock:
-            inner, self._inner = self._inner, None
+        inner = self._inner.take()
         if inner is not None:
             inner.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from hub.mapping import pointer
+from hub.connectors.mapping import join_pointer
 
 
 def form_fields(form: Any, base: str = "/form") -> list[dict[str, str]]:
@@ -29,10 +29,10 @@ def form_fields(form: Any, base: str = "/form") -> list[dict[str, str]]:
 def _walk(value: Any, at: str, out: list[dict[str, str]]) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
-            _walk(item, pointer.join(at, str(key)), out)
+            _walk(item, join_pointer(at, str(key)), out)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _walk(item, pointer.join(at, str(index)), out)
+            _walk(item, join_pointer(at, str(index)), out)
     elif value is None:
         return
     elif isinstance(value, str):

@@ -9,7 +9,7 @@ and POSTs it with
   which the DMS discards a repeat after a lost answer;
 * ``Content-Digest`` (RFC 9530, ``sha-256``) over the container, and ``Content-Disposition`` naming
   it ``<ProzessID>_FVDaten.SGOAblegen.0605.zip``;
-* the destination's credentials (:mod:`connectors.fachverfahren.auth`).
+* the destination's credentials (:mod:`hub.connectors.auth`).
 
 Failures are classified like every HTTP delivery (:mod:`hub.connectors.http`): connect errors,
 timeouts, 408/425/429 and 5xx are retried, other 4xx are dead with the DMS's reason; a 2xx that is
@@ -21,20 +21,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
-from connectors.fachverfahren.auth import auth_headers
 from connectors.fachverfahren.xdomea import settings
 from connectors.fachverfahren.xdomea.container import MEDIA_TYPE, ContainerMismatch, Manifest, build_container
 from connectors.fachverfahren.xdomea.message import MANIFEST_HEADER, STANDARD, build_message
-from connectors.xoev.document import XoevDocumentBuilder
 from connectors.xoev.frame import Authority
-from hub.connectors.base import Connector, OutboundMessage, Receipt, SubmissionData
-from hub.connectors.http import client_for, expect_json, raise_for_delivery, transport_errors
+from hub.connectors.auth import auth_headers
+from hub.connectors.base import ConnectorContext, Destination, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.first_use import FirstUse
+from hub.connectors.http import expect_json, raise_for_delivery
+from hub.connectors.http_connector import HttpConnector
+from hub.connectors.xml_target import XmlTargetBuilder, XmlTargets
 from hub.errors import PermanentError
 
 XML = "application/xml"
@@ -48,49 +48,28 @@ class _Config:
     reader: Authority
     options: settings.XdomeaOptions
 
+    @classmethod
+    def read(cls, destination: Destination) -> _Config:
+        author, reader = settings.authority(destination, "author"), settings.authority(destination, "reader")
+        return cls(settings.url(destination), author, reader, settings.options(destination))
 
-class XdomeaHttpConnector(Connector):
+
+class XdomeaHttpConnector(HttpConnector):
     name = settings.CONNECTOR
     sends_attachments = True
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, destination: Destination, context: ConnectorContext) -> None:
+        super().__init__(destination, context)
         # Read on first use: a broken destination fails its builds and sends, not the worker.
-        self._lock = threading.Lock()
-        self._config: _Config | None = None
-        self._documents: dict[str, XoevDocumentBuilder] = {}
-        self._client: httpx.Client | None = None
+        self._config = FirstUse(lambda: _Config.read(self.destination))
+        self._documents = XmlTargets(context, lambda what: settings.fail(self.destination, what))
 
     @property
     def config(self) -> _Config:
-        with self._lock:
-            if self._config is None:
-                d = self.destination
-                author, reader = settings.authority(d, "author"), settings.authority(d, "reader")
-                self._config = _Config(settings.url(d), author, reader, settings.options(d))
-            return self._config
+        return self._config.get()
 
-    @property
-    def client(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None:
-                self._client = client_for(self.destination)
-            return self._client
-
-    def document_builder(self, service: str) -> XoevDocumentBuilder:
-        with self._lock:
-            found = self._documents.get(service)
-        if found is not None:
-            return found
-        standard = self.destination.standard or STANDARD
-        spec = self.context.mappings.xml_spec(service, standard)
-        if spec is None:
-            raise settings.fail(self.destination, f"no XML mapping spec for service {service!r} and {standard!r}")
-        if self.context.schemas is None:
-            raise settings.fail(self.destination, "the hub was started without a schema catalog (HUB_SCHEMA_PATH)")
-        built = XoevDocumentBuilder(spec, self.context.schemas)
-        with self._lock:
-            return self._documents.setdefault(service, built)
+    def document_builder(self, service: str) -> XmlTargetBuilder:
+        return self._documents.get(service, self.destination.standard or STANDARD)
 
     def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
         config = self.config
@@ -116,16 +95,9 @@ class XdomeaHttpConnector(Connector):
             SUBMISSION_HEADER: message.headers.get(SUBMISSION_HEADER, ""),
             **auth_headers(self.destination),
         }
-        with transport_errors():
-            response = self.client.post(config.url, content=archive, headers=headers)
+        response = self.post(config.url, content=archive, headers=headers)
         raise_for_delivery(response)
         return _receipt(response)
-
-    def close(self) -> None:
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
 
 
 def _receipt(response: httpx.Response) -> Receipt:

@@ -15,9 +15,9 @@ from connectors.fachverfahren.xdomea.container import ContainerFile, Manifest, m
 from connectors.fachverfahren.xdomea.documents import primary_documents
 from connectors.fachverfahren.xdomea.frame import EMAIL_CHANNEL, PHONE_CHANNEL, xdomea_frame
 from connectors.fachverfahren.xdomea.settings import XdomeaOptions
-from connectors.xoev.document import XoevDocumentBuilder
 from connectors.xoev.frame import Authority, with_frame
 from hub.connectors.base import SubmissionData
+from hub.connectors.xml_target import XmlTargetBuilder
 from hub.errors import MappingError
 
 STANDARD = "xdomea-3.1.0"
@@ -26,7 +26,7 @@ MANIFEST_HEADER = "X-Xdomea-Container"
 
 
 def build_message(
-    document: XoevDocumentBuilder,
+    document: XmlTargetBuilder,
     submission: SubmissionData,
     message_id: str,
     author: Authority,

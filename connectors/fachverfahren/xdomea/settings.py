@@ -15,7 +15,7 @@ Every destination::
     tls: {certFile, keyFile, caFile}  # optional client certificate
     timeoutSeconds: 30
 
-``transport: xta``: the settings of an ``xoev-xta`` destination (:mod:`connectors.xoev.xta_destination`:
+``transport: xta``: the settings of an ``xoev-xta`` destination (:mod:`connectors.xoev.settings`:
 ``baseUrl``, ``account``, ``reader``, ``author``, ...); the xdomea defaults of
 :mod:`connectors.fachverfahren.xdomea.xta` fill in the XTA service, business scenario and message type.
 """
@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from connectors.xoev.frame import Authority
 from hub.connectors.base import Destination
+from hub.connectors.settings import SettingsReader
 from hub.errors import ConfigError
 
 CONNECTOR = "fachverfahren-xdomea"
@@ -46,8 +47,12 @@ class XdomeaOptions:
     ablageort: str | None
 
 
+def _reader(destination: Destination) -> SettingsReader:
+    return SettingsReader(destination, CONNECTOR)
+
+
 def fail(destination: Destination, what: str) -> ConfigError:
-    return ConfigError(f"destination {destination.id!r} ({CONNECTOR}): {what}")
+    return _reader(destination).fail(what)
 
 
 def transport(destination: Destination) -> Transport:
@@ -63,10 +68,8 @@ def options(destination: Destination) -> XdomeaOptions:
     codes = destination.settings.get("formatCodes") or {}
     if not isinstance(codes, Mapping) or not all(isinstance(v, str | int) for v in codes.values()):
         raise fail(destination, "setting 'formatCodes' must map MIME types to Dateiformat codes")
-    ablageort = destination.settings.get("ablageort")
-    if ablageort is not None and (not isinstance(ablageort, str) or not ablageort.strip()):
-        raise fail(destination, "setting 'ablageort' must be a non-empty string")
-    return XdomeaOptions({str(k): str(v) for k, v in codes.items()}, ablageort.strip() if ablageort else None)
+    ablageort = _reader(destination).optional_text("ablageort")
+    return XdomeaOptions({str(k): str(v) for k, v in codes.items()}, ablageort)
 
 
 def authority(destination: Destination, name: str) -> Authority:

@@ -3,7 +3,7 @@
 The message body is the xdomea XML (:mod:`.message`); each attachment travels in the XTA transport
 container under the name the message's ``Primaerdokument/Dateiname`` gives it (not the portal's
 file name), so the DMS finds every document the message names. Defaults, each overridable in the
-destination's ``settings`` (see :mod:`connectors.xoev.xta_destination`)::
+destination's ``settings`` (see :mod:`connectors.xoev.settings`)::
 
     service / payloadSchema: urn:xoev-de:xdomea:schema:3.1.0
     businessScenario: XDOMEA_DATA (urn:de:dataport:codeliste:business.scenario 1; UNVERIFIED offline)
@@ -19,7 +19,7 @@ from connectors.fachverfahren.xdomea import settings
 from connectors.fachverfahren.xdomea.container import ContainerMismatch, Manifest, check_files
 from connectors.fachverfahren.xdomea.message import MANIFEST_HEADER, NAMESPACE, STANDARD, build_message, manifest_for
 from connectors.xoev.connector import XtaConnector
-from hub.connectors.base import ConnectorContext, Destination, OutboundMessage, Receipt, SubmissionData
+from hub.connectors.base import Destination, OutboundMessage, Receipt, SubmissionData
 from hub.errors import PermanentError
 
 MESSAGE_NAME = "FVDaten.SGOAblegen.0605"
@@ -44,14 +44,8 @@ DEFAULTS: dict[str, Any] = {
 
 class XdomeaXtaConnector(XtaConnector):
     name = settings.CONNECTOR
-
-    def __init__(self, destination: Destination, context: ConnectorContext) -> None:
-        merged = replace(
-            destination,
-            settings={**DEFAULTS, **destination.settings},
-            standard=destination.standard or STANDARD,
-        )
-        super().__init__(merged, context)
+    default_settings = DEFAULTS
+    default_standard = STANDARD
 
     def _build_from_spec(self, submission: SubmissionData, message_id: str, destination: Destination) -> bytes:
         config = self.config

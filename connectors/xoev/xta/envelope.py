@@ -18,6 +18,8 @@ import re
 
 from lxml import etree
 
+from hub.xml import make_safe_pull_parser
+
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 ENVELOPE_NAMESPACES = frozenset({SOAP11_ENV, SOAP12_ENV})
@@ -33,7 +35,7 @@ def not_an_envelope(content: bytes, content_type: str | None = None) -> str | No
         return None
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     html = media_type in _HTML_MEDIA_TYPES
-    parser = etree.XMLPullParser(events=("start",), resolve_entities=False, no_network=True, load_dtd=False)
+    parser = make_safe_pull_parser(("start",))
     try:
         for start in range(0, len(content), _CHUNK):
             parser.feed(content[start : start + _CHUNK])

@@ -16,10 +16,10 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse, Response
 
 from hub.api.bodies import parse_json
-from hub.api.deps import Hub
+from hub.api.deps import Services
+from hub.api.models import DESTINATION_ID
 from hub.api.openapi import problems
 from hub.api.problems import Problem
-from hub.api.schemas import DESTINATION_ID
 from hub.mapping.data_schemas import data_schema, schema_path
 from hub.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
@@ -67,14 +67,14 @@ _SIGNED_HEADERS = [
     },
 )
 async def new_events(
-    destination_id: Annotated[str, Path(pattern=DESTINATION_ID, max_length=100)], request: Request, hub: Hub
+    destination_id: Annotated[str, Path(pattern=DESTINATION_ID, max_length=100)], request: Request, services: Services
 ) -> Response:
     signature = request.headers.get(SIGNATURE_HEADER, "")
     timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     if not signature or not timestamp:
         # Before the destination is looked up: an unsigned request learns nothing about the hub's destinations.
         raise Problem("unauthorized", f"{SIGNATURE_HEADER} and {TIMESTAMP_HEADER} are required")
-    destination = hub.region.destinations.get(destination_id)
+    destination = services.region.destinations.get(destination_id)
     secret_env = destination.settings.get("callbackSecretEnv") if destination is not None else None
     secret = os.environ.get(str(secret_env), "") if secret_env else ""
     if not secret:
@@ -91,7 +91,7 @@ async def new_events(
     payload = parse_json(body)
     kind = payload.get("type") if isinstance(payload, dict) else None
     log.info("fitconnect_callback", destination=destination_id, type=kind)
-    hub.outcome_poller.wake()
+    services.poll_outcomes_now()
     return Response(status_code=204)
 
 
@@ -105,10 +105,10 @@ async def published_schema(
     service: Annotated[str, Path(pattern=SCHEMA_SEGMENT, max_length=100)],
     version: Annotated[str, Path(pattern=SCHEMA_SEGMENT, max_length=100)],
     request: Request,
-    hub: Hub,
+    services: Services,
 ) -> Response:
     wanted = str(request.url.path)
-    for spec in hub.mappings:
+    for spec in services.mappings:
         if schema_path(spec) is None:
             continue
         schema = data_schema(spec)

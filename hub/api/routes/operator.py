@@ -10,16 +10,15 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.bodies import read_json_body
-from hub.api.deps import Hub, Operator
+from hub.api.deps import Operator, Services
+from hub.api.models import DESTINATION_ID, DestinationOut, OperatorDeliveryOut, ReplayIn, ReplayOut, replay_schema
 from hub.api.openapi import problems
 from hub.api.problems import Problem
-from hub.api.schemas import DESTINATION_ID, DestinationOut, OperatorDeliveryOut, ReplayIn, ReplayOut, replay_schema
 from hub.domain.states import DeliveryState
 from hub.errors import FieldProblem
 from hub.mapping import pointer
 from hub.routing.forms import FormSchema
-from hub.service.operations import replay
-from hub.store.clients import ApiClient
+from hub.service.access import ApiClient
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 
@@ -29,12 +28,12 @@ _REPLAY = FormSchema(replay_schema(), "ReplayIn")
 
 
 def _scope(operator: ApiClient) -> list[str] | None:
-    return None if "*" in operator.municipalities else sorted(operator.municipalities)
+    return operator.scope
 
 
 @router.get("/deliveries", response_model=list[OperatorDeliveryOut], responses=problems(422, 503))
 async def list_deliveries(
-    hub: Hub,
+    services: Services,
     operator: Operator,
     state: DeliveryState | None = None,
     destination: Annotated[str | None, Query(pattern=DESTINATION_ID, max_length=100)] = None,
@@ -45,7 +44,7 @@ async def list_deliveries(
     if municipality and scope is not None and municipality not in scope:
         raise Problem("forbidden", f"this operator may not see {municipality}")
     rows = await run_in_threadpool(
-        hub.deliveries.list,
+        services.queries.deliveries,
         state=state.value if state else None,
         destination=destination,
         municipality=municipality,
@@ -104,12 +103,11 @@ def _in_utc(moment: datetime | None) -> datetime | None:
         }
     },
 )
-async def replay_dead(request: Request, hub: Hub, operator: Operator) -> ReplayOut:
+async def replay_dead(request: Request, services: Services, operator: Operator) -> ReplayOut:
     # The body is read by hand, like intake's: a body that is not JSON is a 400, never the framework's 500.
     body = _replay_request(await read_json_body(request, MAX_REPLAY_BODY))
     replayed = await run_in_threadpool(
-        lambda: replay(
-            hub,
+        lambda: services.operations.replay(
             ids=body.ids,
             destination=body.destination,
             since=body.since,
@@ -122,9 +120,8 @@ async def replay_dead(request: Request, hub: Hub, operator: Operator) -> ReplayO
 
 
 @router.get("/destinations", response_model=list[DestinationOut], responses=problems(503))
-async def destinations(hub: Hub, operator: Operator) -> list[DestinationOut]:
-    counts = await run_in_threadpool(hub.deliveries.counts)
-    controls = await run_in_threadpool(hub.destination_states.all)
+async def destinations(services: Services, operator: Operator) -> list[DestinationOut]:
+    statuses = await run_in_threadpool(services.queries.destinations)
     scope = _scope(operator)
     return [
         DestinationOut(
@@ -132,9 +129,9 @@ async def destinations(hub: Hub, operator: Operator) -> list[DestinationOut]:
             name=d.name,
             connector=d.connector,
             municipality=d.municipality,
-            counts={state: n for (dest, state), n in counts.items() if dest == d.id},
-            circuit=controls[d.id].circuit_state if d.id in controls else "closed",
+            counts=statuses[d.id].backlog.counts,
+            circuit=statuses[d.id].circuit,
         )
-        for d in hub.region.destinations.values()
+        for d in services.region.destinations.values()
         if scope is None or d.municipality in scope
     ]

@@ -10,25 +10,18 @@ from starlette.responses import Response
 
 from hub.api import metrics
 from hub.api.bodies import read_json_body
-from hub.api.deps import Hub, PortalClient, get_client
+from hub.api.deps import PortalClient, Services, get_client
+from hub.api.models import AcceptedOut, DeliveryOut, EventOut, EventsOut, SubmissionOut
 from hub.api.openapi import problems
 from hub.api.problems import Problem
 from hub.api.scanner_errors import scanner_unavailable
-from hub.api.schemas import AcceptedOut, DeliveryOut, EventOut, EventsOut, SubmissionOut
 from hub.api.submission_schema import SubmissionContract, envelope_model_rejects
-from hub.bootstrap import HubContext
 from hub.errors import FieldProblem
 from hub.scanning import ScannerUnavailable
-from hub.service.intake import (
-    Accepted,
-    DestinationUnavailable,
-    IdempotencyConflict,
-    Intake,
-    InvalidSubmission,
-    OutOfScope,
-)
-from hub.store.clients import ApiClient
-from hub.store.submissions import SubmissionView
+from hub.service.access import ApiClient
+from hub.service.intake import Accepted, DestinationUnavailable, IdempotencyConflict, InvalidSubmission, OutOfScope
+from hub.service.queries import SubmissionView
+from hub.service.services import HubServices
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
 
@@ -99,8 +92,7 @@ def _visible(client: ApiClient, view: SubmissionView | None) -> SubmissionView:
 async def create_submission(request: Request) -> Response:
     # The hot path of the hub: no dependency injection (its machinery costs more than the lookups),
     # the parameters are documented through openapi_extra above.
-    hub: HubContext = request.app.state.hub
-    intake: Intake = request.app.state.intake
+    services: HubServices = request.app.state.services
     client = await get_client(request)
     idempotency_key = request.headers.get("idempotency-key")
     if idempotency_key is not None and not (
@@ -111,7 +103,7 @@ async def create_submission(request: Request) -> Response:
         )
         metrics.rejected("validation-error")
         raise Problem("validation-error", "invalid Idempotency-Key header", errors=[problem])
-    body = await read_json_body(request, hub.settings.max_body_bytes)
+    body = await read_json_body(request, services.max_body_bytes())
     contract: SubmissionContract = request.app.state.contract
 
     def accept() -> Accepted:
@@ -119,7 +111,7 @@ async def create_submission(request: Request) -> Response:
         off_contract = contract.problems(body)
         if off_contract and not envelope_model_rejects(body):
             raise InvalidSubmission("the submission does not match its service's schema", off_contract)
-        return intake.accept(client, body, idempotency_key)
+        return services.intake.accept(client, body, idempotency_key)
 
     try:
         accepted = await run_in_threadpool(accept)
@@ -150,8 +142,8 @@ async def create_submission(request: Request) -> Response:
     name="get_submission",
     responses=problems(404, 422, 503),
 )
-async def get_submission(submission_id: SubmissionId, hub: Hub, client: PortalClient) -> SubmissionOut:
-    view = _visible(client, await run_in_threadpool(hub.submissions.get, submission_id))
+async def get_submission(submission_id: SubmissionId, services: Services, client: PortalClient) -> SubmissionOut:
+    view = _visible(client, await run_in_threadpool(services.queries.submission, submission_id))
     return SubmissionOut(
         id=view.id,
         service=view.service,
@@ -181,12 +173,12 @@ async def get_submission(submission_id: SubmissionId, hub: Hub, client: PortalCl
 @router.get("/{submission_id}/events", response_model=EventsOut, responses=problems(404, 422, 503))
 async def get_events(
     submission_id: SubmissionId,
-    hub: Hub,
+    services: Services,
     client: PortalClient,
     after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID, description="Only events with a greater id")] = 0,
 ) -> EventsOut:
-    _visible(client, await run_in_threadpool(hub.submissions.get, submission_id))
-    events = await run_in_threadpool(hub.submissions.events, submission_id, after=after)
+    _visible(client, await run_in_threadpool(services.queries.submission, submission_id))
+    events = await run_in_threadpool(services.queries.events, submission_id, after=after)
     return EventsOut(
         submission_id=submission_id,
         events=[EventOut(id=e.id, kind=e.kind, at=e.at, delivery_id=e.delivery_id, detail=e.detail) for e in events],

@@ -7,16 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from hub.api.database_errors import unavailable
-from hub.api.deps import Hub
+from hub.api.deps import Services
+from hub.api.models import HealthOut, ReadyOut
 from hub.api.openapi import problems
 from hub.api.problems import KINDS, Problem
 from hub.api.scanner_errors import scanner_unavailable
-from hub.api.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["system"])
 
@@ -37,18 +36,13 @@ async def healthz() -> dict[str, str]:
     response_model=ReadyOut,
     responses=problems(503),
 )
-async def readyz(hub: Hub) -> Response:
-    def ping() -> None:
-        with hub.db.read() as conn:
-            conn.execute(text("SELECT 1"))
-
-    try:
-        await run_in_threadpool(ping)
-    except Exception as exc:  # whatever fails, the process cannot serve: not ready
-        raise unavailable() from exc
-    if not await run_in_threadpool(hub.scanner.ready):  # intake refuses every attachment meanwhile
+async def readyz(services: Services) -> Response:
+    health = services.health
+    if not await run_in_threadpool(health.database_ready):
+        raise unavailable()
+    if not await run_in_threadpool(health.scanner_ready):  # intake refuses every attachment meanwhile
         raise scanner_unavailable()
-    return JSONResponse({"status": "ready", "database": hub.db.dialect, "attachmentScanning": hub.scanner.description})
+    return JSONResponse({"status": "ready", "database": health.database_kind, "attachmentScanning": health.scanning})
 
 
 @router.get(

@@ -15,9 +15,9 @@ from lxml import etree
 
 from hub.errors import FieldProblem, MappingError
 from hub.mapping import pointer
-from hub.mapping.engine import _ABSENT, _truthy, _value
+from hub.mapping.engine import ABSENT, condition_holds, rule_value
 from hub.mapping.xml.model import check_value
-from hub.mapping.xml.resolve import BoundXmlSpec, Leaf, PlanNode, to_text
+from hub.mapping.xml.plan import BoundXmlSpec, Leaf, PlanNode, to_text
 
 # Characters XML 1.0 cannot carry at all (lxml refuses to write them): C0 controls but tab, CR, LF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -45,10 +45,10 @@ class _Run:
 
 def _leaf_text(leaf: Leaf, doc: Any, base: str, run: _Run) -> tuple[str, str] | None:
     rule = leaf.rule
-    if rule.when is not None and not _truthy(doc, rule.when):
+    if rule.when is not None and not condition_holds(doc, rule.when):
         return None
-    value = _value(rule, doc, base, run.problems)
-    if value is _ABSENT or value is None:
+    value = rule_value(rule, doc, base, run.problems)
+    if value is ABSENT or value is None:
         return None
     location = base + (rule.source[0] if rule.source else rule.pointer or "")
     text = to_text(value)
@@ -112,7 +112,7 @@ def _children(parent: Any, node: PlanNode, doc: Any, base: str, run: _Run) -> bo
         parent.remove(element)
         return False
     assert rule.each is not None  # a repeat node is made from an 'each' rule
-    if rule.when is not None and not _truthy(doc, rule.when):
+    if rule.when is not None and not condition_holds(doc, rule.when):
         return False
     where = base + rule.each
     items = pointer.resolve(doc, rule.each, None)

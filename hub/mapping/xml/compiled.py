@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from hub.mapping import pointer
-from hub.mapping.engine import _ABSENT, _truthy, _value
+from hub.mapping.engine import ABSENT, condition_holds, rule_value
 from hub.mapping.spec import FieldRule
-from hub.mapping.xml.resolve import BoundXmlSpec, Leaf, PlanNode, to_text
+from hub.mapping.xml.plan import BoundXmlSpec, Leaf, PlanNode, to_text
 
 Render = Callable[[Any], str]
 """envelope → the document as XML text (no declaration); raises :class:`Fallback`."""
@@ -54,12 +54,12 @@ def escape_attribute(text: str) -> str:
 
 
 def _leaf_value(rule: FieldRule, doc: Any) -> str | None:
-    """The generic leaf: any rule ``_value`` understands; a reported problem means :class:`Fallback`."""
+    """The generic leaf: any rule ``rule_value`` understands; a reported problem means :class:`Fallback`."""
     problems: list[Any] = []
-    value = _value(rule, doc, "", problems)
+    value = rule_value(rule, doc, "", problems)
     if problems:
         raise Fallback
-    if value is _ABSENT or value is None:
+    if value is ABSENT or value is None:
         return None
     text = to_text(value)
     if text is None:
@@ -95,7 +95,7 @@ class _Writer:
         self.lines: list[str] = []
         self.env: dict[str, Any] = {
             "Fallback": Fallback,
-            "_truthy": _truthy,
+            "condition_holds": condition_holds,
             "_leaf_value": _leaf_value,
             "_text_of": _text_of,
             "_items": _items,
@@ -154,10 +154,10 @@ class _Writer:
         return [indent + line for line in out]
 
     def truthy(self, where: str, target: str) -> list[str]:
-        """Lines setting ``target`` to the value at ``where`` (falsy when absent), like ``_truthy``."""
+        """Lines setting ``target`` to the value at ``where`` (falsy when absent), like ``condition_holds``."""
         tokens = pointer.parse(where)
         if any(t.isdigit() for t in tokens):
-            return [f"{target} = _truthy(doc, {where!r})"]
+            return [f"{target} = condition_holds(doc, {where!r})"]
         access = "doc" + "".join(f"[{t!r}]" for t in tokens)
         return [f"try: {target} = {access}", f"except (KeyError, TypeError, IndexError): {target} = None"]
 

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import xmlschema
-from lxml import etree
 
 from hub.errors import ConfigError
 from hub.schemas import SchemaCatalog
 from hub.schemas.model import SchemaSet
+from hub.xml.schema_files import parse_schema_file
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 
@@ -46,7 +46,7 @@ def _entry_declaring(schema_set: SchemaSet, local: str) -> str:
     """The set's entry file that declares the global element ``local`` (cheap: top-level children only)."""
     matches = []
     for entry in schema_set.entries:
-        tree = etree.parse(str(schema_set.path(entry)), etree.XMLParser(no_network=True, resolve_entities=False))
+        tree = parse_schema_file(schema_set.path(entry))
         names = {e.get("name") for e in tree.getroot().iterchildren(f"{{{XSD_NS}}}element")}
         if local in names:
             matches.append(entry)

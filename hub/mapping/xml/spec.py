@@ -13,7 +13,7 @@ level adds::
 
 Some standards publish no XSD one may install (XGewerbeanzeige: XRepository only). A spec that says
 ``withoutSchema: spec-order`` is still bound and validated as usual whenever its schema set is in the
-catalog; without the set it is built *in spec order* (:mod:`hub.mapping.xml.unbound`): children in the
+catalog; without the set it is built *in spec order* (:mod:`hub.mapping.xml.spec_order`): children in the
 order their first rule appears, no type, cardinality or required-element checks, and the result is only
 checked to be well-formed. ``hub mappings check`` and the logs say so. Without the key a missing set
 is an error, as before.
@@ -34,7 +34,7 @@ import yaml
 
 from hub.errors import ConfigError
 from hub.mapping import pointer
-from hub.mapping.spec import FieldRule, _LineLoader, _rule
+from hub.mapping.spec import FieldRule, LineNumberingLoader, read_rule
 
 _NCNAME = r"[A-Za-z_][\w.\-]*"
 _STEP = re.compile(rf"(?:(?P<prefix>{_NCNAME}):)?(?P<local>{_NCNAME})")
@@ -74,7 +74,7 @@ class XmlMappingSpec:
     attachments: str = "none"
     description: str = ""
     lines: dict[str, int] = field(default_factory=dict)
-    without_schema: str | None = None  # SPEC_ORDER: may be built unbound when the schema set is missing
+    without_schema: str | None = None  # SPEC_ORDER: may be built in spec order when the schema set is missing
 
 
 def parse_target(target: str) -> tuple[Step, ...]:
@@ -142,7 +142,7 @@ def load_xml_spec(path: Path) -> XmlMappingSpec:
     """Load an XML-target spec; structural mistakes raise :class:`ConfigError` as ``file:line: message``."""
     text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (safe loader subclass)
+        raw = yaml.load(text, Loader=LineNumberingLoader)  # noqa: S506 (safe loader subclass)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
@@ -188,7 +188,7 @@ def load_xml_spec(path: Path) -> XmlMappingSpec:
         schema_set=str(raw["schemaSet"]),
         root=root,
         namespaces={str(k): str(v) for k, v in namespaces.items() if k != "__line__"},
-        fields=tuple(_decode_targets(_rule(r, path)) for r in raw["fields"]),
+        fields=tuple(_decode_targets(read_rule(r, path)) for r in raw["fields"]),
         schema_entry=str(entry) if entry is not None else None,
         attachments=str(attachments),
         description=str(raw.get("description", "")),

@@ -35,8 +35,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from hub.errors import ConfigError
-from hub.xml import SAFE_PARSER
-from hub.xml.safe import check_docinfo
+from hub.xml.schema_files import parse_schema_file
 
 SCH_NS = "http://purl.oclc.org/dsdl/schematron"
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
@@ -224,9 +223,8 @@ def compile_schematron(*paths: Path) -> str:
     compiler = _Compiler()
     for path in paths:
         try:
-            tree = etree.parse(str(path), SAFE_PARSER)
+            tree = parse_schema_file(path)
         except (OSError, etree.XMLSyntaxError) as exc:
             raise SchematronError(f"{path}: cannot be read: {exc}") from exc
-        check_docinfo(tree)
         compiler.add(tree.getroot(), str(path))
     return compiler.stylesheet()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from hub.store.types import UtcDateTime
+from hub.store.column_types import UtcDateTime
 
 revision = '0001'
 down_revision = None
@@ -20,6 +20,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_api_client()
+    _create_destination_state()
+    _create_event()
+    _create_submission()
+    _create_attachment()
+    _create_delivery()
+
+
+def _create_api_client() -> None:
     op.create_table('api_client',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -36,6 +45,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('key_prefix', name=op.f('uq_api_client_key_prefix')),
     sa.UniqueConstraint('name', name=op.f('uq_api_client_name'))
     )
+
+
+def _create_destination_state() -> None:
     op.create_table('destination_state',
     sa.Column('destination_id', sa.String(length=100), nullable=False),
     sa.Column('paused', sa.Boolean(), nullable=False),
@@ -46,6 +58,9 @@ def upgrade() -> None:
     sa.Column('updated_at', UtcDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('destination_id', name=op.f('pk_destination_state'))
     )
+
+
+def _create_event() -> None:
     op.create_table('event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('submission_id', sa.String(length=36), nullable=False),
@@ -58,6 +73,8 @@ def upgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_submission_id'), ['submission_id'], unique=False)
 
+
+def _create_submission() -> None:
     op.create_table('submission',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('client_id', sa.String(length=36), nullable=False),
@@ -79,6 +96,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_submission_municipality_received_at'), ['municipality', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submission_service_received_at'), ['service', 'received_at'], unique=False)
 
+
+def _create_attachment() -> None:
     op.create_table('attachment',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('submission_id', sa.String(length=36), nullable=False),
@@ -94,6 +113,8 @@ def upgrade() -> None:
     with op.batch_alter_table('attachment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachment_submission_id'), ['submission_id'], unique=False)
 
+
+def _create_delivery() -> None:
     op.create_table('delivery',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('submission_id', sa.String(length=36), nullable=False),
@@ -126,7 +147,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_delivery_destination_id_state'), ['destination_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_state_next_attempt_at'), ['state', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_submission_id'), ['submission_id'], unique=False)
-
 
 
 def downgrade() -> None:

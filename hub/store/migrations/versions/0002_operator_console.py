@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from hub.store.types import UtcDateTime
+from hub.store.column_types import UtcDateTime
 
 revision = '0002'
 down_revision = '0001'

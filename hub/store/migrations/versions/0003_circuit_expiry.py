@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from hub.store.types import UtcDateTime
+from hub.store.column_types import UtcDateTime
 
 revision = "0003"
 down_revision = "0002"

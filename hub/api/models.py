@@ -1,0 +1,120 @@
+"""Request and response bodies of the API as models: what the OpenAPI document shows portal developers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+
+class AcceptedOut(_Out):
+    id: str
+    status: str
+    status_url: str = Field(alias="statusUrl")
+    events_url: str = Field(alias="eventsUrl")
+
+
+class DeliveryOut(_Out):
+    destination: str
+    state: str
+    attempts: int
+    message_id: str = Field(alias="messageId")
+    next_attempt_at: datetime | None = Field(default=None, alias="nextAttemptAt")
+    last_error: str | None = Field(default=None, alias="lastError")
+    last_status_code: int | None = Field(default=None, alias="lastStatusCode")
+    receipt: dict[str, Any] | None = None
+    delivered_at: datetime | None = Field(default=None, alias="deliveredAt")
+    updated_at: datetime = Field(alias="updatedAt")
+
+
+class SubmissionOut(_Out):
+    id: str
+    service: str
+    municipality: str
+    portal_reference: str | None = Field(default=None, alias="portalReference")
+    status: str
+    received_at: datetime = Field(alias="receivedAt")
+    updated_at: datetime = Field(alias="updatedAt")
+    deliveries: list[DeliveryOut]
+
+
+class EventOut(_Out):
+    id: int
+    kind: str
+    at: datetime
+    delivery_id: str | None = Field(default=None, alias="deliveryId")
+    detail: dict[str, Any]
+
+
+class EventsOut(_Out):
+    submission_id: str = Field(alias="submissionId")
+    events: list[EventOut]
+
+
+class OperatorDeliveryOut(_Out):
+    id: str
+    submission_id: str = Field(alias="submissionId")
+    destination: str
+    state: str
+    attempts: int
+    municipality: str
+    service: str
+    created_at: datetime = Field(alias="createdAt")
+    next_attempt_at: datetime | None = Field(default=None, alias="nextAttemptAt")
+    last_error: str | None = Field(default=None, alias="lastError")
+    last_status_code: int | None = Field(default=None, alias="lastStatusCode")
+    dead_at: datetime | None = Field(default=None, alias="deadAt")
+
+
+DESTINATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+DELIVERY_ID = r"^[0-9A-Za-z-]{1,64}$"
+
+
+class ReplayIn(_Out):
+    ids: list[Annotated[str, StringConstraints(pattern=DELIVERY_ID)]] | None = Field(
+        default=None, max_length=1000, description="Replay these dead deliveries."
+    )
+    destination: Annotated[str, StringConstraints(pattern=DESTINATION_ID)] | None = Field(
+        default=None, description="Replay all dead deliveries of this destination."
+    )
+    since: datetime | None = Field(default=None, description="Only those that died at or after this time.")
+    until: datetime | None = Field(default=None, description="Only those that died before this time.")
+
+
+def replay_schema() -> dict[str, Any]:
+    """ReplayIn as served and checked: the model's fields, and ids or a destination being required."""
+    schema = ReplayIn.model_json_schema(by_alias=True)
+    schema["anyOf"] = [
+        {"required": ["ids"], "properties": {"ids": {"type": "array", "minItems": 1}}},
+        {"required": ["destination"], "properties": {"destination": {"type": "string"}}},
+    ]
+    return schema
+
+
+class ReplayOut(_Out):
+    replayed: list[str]
+    count: int
+
+
+class DestinationOut(_Out):
+    id: str
+    name: str
+    connector: str
+    municipality: str | None
+    counts: dict[str, int]
+    circuit: str | None = None
+
+
+class HealthOut(_Out):
+    status: str
+
+
+class ReadyOut(_Out):
+    status: str
+    database: str
+    attachment_scanning: str | None = Field(default=None, alias="attachmentScanning")

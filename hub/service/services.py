@@ -1,0 +1,34 @@
+"""What the entry points are handed: the use cases and the shared reads, wired by :mod:`hub.bootstrap`.
+
+The API, the console and the CLI call these and nothing below them; the region and the mapping
+catalog come along because the web entry points describe themselves from them (the OpenAPI
+document, the console's filters, the published data schemas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hub.mapping.catalog import MappingCatalog
+from hub.routing.region import Region
+from hub.service.access import Access
+from hub.service.health import Health
+from hub.service.intake import Intake
+from hub.service.operations import Operations
+from hub.service.queries import Queries
+
+
+@dataclass(frozen=True)
+class HubServices:
+    region: Region
+    mappings: MappingCatalog
+    intake: Intake
+    operations: Operations
+    queries: Queries
+    access: Access
+    health: Health
+    max_body_bytes: Callable[[], int]
+    """The largest request body the API reads (``HUB_MAX_BODY_BYTES``), as the settings say now."""
+    poll_outcomes_now: Callable[[], None]
+    """A platform said new outcomes wait (a FIT-Connect callback): read the event logs at once."""
