@@ -58,9 +58,11 @@ submission = Table(
     Column("request_hash", String(64), nullable=False),
     Column("status", String(20), nullable=False),
     Column("delivery_count", Integer, nullable=False),
-    Column("envelope", Json, nullable=False),
+    Column("envelope", Json, nullable=True),  # None once purged (content_purged_at)
     Column("received_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("content_purged_at", UtcDateTime, nullable=True),
+    Column("content_purge_reason", String(20), nullable=True),
     UniqueConstraint("client_id", "idempotency_key"),
     Index(None, "municipality", "received_at"),
     Index(None, "service", "received_at"),
@@ -76,7 +78,7 @@ attachment = Table(
     Column("media_type", String(127), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("size", Integer, nullable=False),
-    Column("content", LargeBinary, nullable=False),
+    Column("content", LargeBinary, nullable=True),  # None once purged
 )
 
 delivery = Table(
@@ -104,7 +106,7 @@ delivery = Table(
     Column("receipt", Json, nullable=True),
     Column("media_type", String(127), nullable=False),
     Column("headers", Json, nullable=False),
-    Column("payload", LargeBinary, nullable=False),
+    Column("payload", LargeBinary, nullable=True),  # None once purged
     Index(None, "state", "next_attempt_at"),
     Index(None, "destination_id", "state"),
 )
@@ -172,4 +174,16 @@ audit_log = Table(
     Column("target", String(120), nullable=True),
     Column("items", Json, nullable=False),
     Column("detail", Json, nullable=False),
+)
+
+# One row per job that must run once across every worker and node (the retention purge, later the
+# inbound pollers): a process runs it only while it holds the row's lease.
+scheduled_job = Table(
+    "scheduled_job",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("last_started_at", UtcDateTime, nullable=True),
+    Column("last_finished_at", UtcDateTime, nullable=True),
 )
