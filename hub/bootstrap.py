@@ -38,6 +38,7 @@ from hub.service.access import Access
 from hub.service.health import Health
 from hub.service.intake import Intake
 from hub.service.operations import Operations
+from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
 from hub.service.services import HubServices
 from hub.store.acceptances import AcceptanceStore
@@ -91,7 +92,6 @@ class HubContext:
             ),
             queries=Queries(
                 OperatorViews(self.db),
-                self.submissions,
                 self.destination_states,
                 self.audit,
                 self.region,
@@ -99,6 +99,7 @@ class HubContext:
                 self.connectors.context.schemas,
             ),
             access=Access(self.clients, self.operators, self.audit),
+            personal_data=PersonalData(self.submissions, OperatorViews(self.db), self.audit),
             health=Health(self.db, self.scanner, is_outage),
             max_body_bytes=lambda: self.settings.max_body_bytes,
             poll_outcomes_now=self.outcome_poller.wake,

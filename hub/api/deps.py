@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hub.api.problems import Problem
-from hub.service.access import ROLE_OPERATOR, ROLE_PORTAL, ApiClient
+from hub.service.access import ROLE_ADMIN, ROLE_OPERATOR, ROLE_PORTAL, ApiClient
 from hub.service.services import HubServices
 
 
@@ -29,6 +29,14 @@ async def get_operator(request: Request) -> ApiClient:
     return client
 
 
+async def get_admin(request: Request) -> ApiClient:
+    client: ApiClient = await request.app.state.auth(request)
+    if ROLE_ADMIN not in client.roles:
+        raise Problem("forbidden", "this API key has no admin role")
+    return client
+
+
 Services = Annotated[HubServices, Depends(get_services)]
 PortalClient = Annotated[ApiClient, Depends(get_client)]
 Operator = Annotated[ApiClient, Depends(get_operator)]
+Admin = Annotated[ApiClient, Depends(get_admin)]

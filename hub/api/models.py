@@ -110,6 +110,18 @@ class DestinationOut(_Out):
     circuit: str | None = None
 
 
+class AuditEntryOut(_Out):
+    """One audit entry. For ``read-personal-data``: ``target`` is the submission, ``items`` the parts shown."""
+
+    id: int
+    at: datetime
+    actor: str = Field(description="console:NAME, cli:USER or api:CLIENT")
+    action: str
+    target: str | None = None
+    items: list[str]
+    detail: dict[str, Any]
+
+
 class HealthOut(_Out):
     status: str
 

@@ -7,7 +7,8 @@ import json
 import click
 from rich.table import Table
 
-from hub.cli.context import console, open_hub
+from hub.cli.context import cli_actor, console, open_hub
+from hub.service.personal_data import Reader
 
 
 @click.group()
@@ -19,14 +20,15 @@ def submission() -> None:
 @click.argument("submission_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def submission_show(submission_id: str, as_json: bool) -> None:
-    """A submission's status, deliveries and event log."""
+    """A submission's status, deliveries and event log (the read is audited as read-personal-data)."""
     hub = open_hub()
-    view = hub.services.queries.submission(submission_id)
-    if view is None:
+    try:
+        read = hub.services.personal_data.read(Reader.terminal(cli_actor()), submission_id, events=True)
+    finally:
         hub.close()
+    if read is None:
         raise click.ClickException(f"no submission {submission_id}")
-    events = hub.services.queries.events(submission_id)
-    hub.close()
+    view, events = read.submission, read.events
     if as_json:
         out = {
             "id": view.id, "service": view.service, "municipality": view.municipality, "status": view.status,

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from hub.console.session import LOGIN_COOKIE, ConsoleSession, new_login_token, services_of, set_cookie
 from hub.domain.masking import mask_json
 from hub.service.access import OperatorAccount
+from hub.service.personal_data import NotVisible, Reader
 from hub.service.queries import ERROR_KINDS
 from hub.xml.masking import mask_xml
 
@@ -95,13 +96,19 @@ async def dead_letters(
 
 @router.get("/submissions/{submission_id}")
 async def trace(request: Request, session: ConsoleSession, submission_id: str) -> Response:
-    queries = services_of(request).queries
-    view = await run_in_threadpool(queries.submission, submission_id)
-    if view is None or not session.operator.sees(view.municipality):
+    services = services_of(request)
+    queries = services.queries
+    try:
+        read = await run_in_threadpool(
+            lambda: services.personal_data.read(
+                Reader.console(session.operator), submission_id, deliveries=False, events=True, messages=True
+            )
+        )
+    except NotVisible:
+        read = None
+    if read is None:
         raise HTTPException(404, "no such submission")  # 404, not 403: a foreign id reveals nothing
-    events = await run_in_threadpool(queries.events, submission_id)
-    messages = await run_in_threadpool(queries.mapped_messages, submission_id)
-    clear = session.operator.sees_personal_data
+    view, events, messages, clear = read.submission, read.events, read.messages, not read.masked
     shown = {m.delivery_id: _render_message(m.media_type, m.payload, clear) for m in messages}
     destination_of = {d.id: d.destination_id for d in view.deliveries}
     reports = await run_in_threadpool(
@@ -189,8 +196,26 @@ async def search(
 
 
 @router.get("/audit")
-async def audit(request: Request, session: ConsoleSession) -> Response:
+async def audit(
+    request: Request, session: ConsoleSession, action: str | None = None, target: str | None = None
+) -> Response:
     if session.operator.role != "admin":
         raise HTTPException(403, "the audit log is for admins")
-    entries = await run_in_threadpool(lambda: services_of(request).queries.audit_entries(limit=200))
-    return page(request, "audit.html", session, entries=entries)
+    entries = await run_in_threadpool(
+        lambda: services_of(request).queries.audit_entries(
+            action=_filter_text(action, 40), target=_filter_text(target, 120), limit=200
+        )
+    )
+    return page(
+        request, "audit.html", session, entries=entries, action=action or "", target=target or "",
+        actions=AUDIT_ACTIONS,
+    )  # fmt: skip
+
+
+def _filter_text(value: str | None, limit: int) -> str | None:
+    """A typed filter as the database can compare it: PostgreSQL refuses NUL characters in text."""
+    return (value or "").replace("\x00", "").strip()[:limit] or None
+
+
+AUDIT_ACTIONS = ("read-personal-data", "replay", "pause", "resume", "reset_circuit", "login", "login_failed", "logout")
+"""The actions the filter offers (any other can still be given in the URL)."""

@@ -17,10 +17,11 @@ ROLE_PORTAL = "portal"
 """An API client that posts submissions and reads their status."""
 ROLE_OPERATOR = "operator"
 """An API client, or a console account, that looks after deliveries: replays, pauses, resumes."""
-CLIENT_ROLES = (ROLE_PORTAL, ROLE_OPERATOR)
+ROLE_ADMIN = "admin"
+"""An API client, or a console account, that also reads the audit log (and, in the console, personal data)."""
+CLIENT_ROLES = (ROLE_PORTAL, ROLE_OPERATOR, ROLE_ADMIN)
 
 ROLE_VIEWER = "viewer"
-ROLE_ADMIN = "admin"
 OPERATOR_ROLES = (ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN)
 """Console accounts: viewers look, operators act as well, admins also see personal data."""
 

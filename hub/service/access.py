@@ -8,11 +8,11 @@ named here so that the entry points find them beside the use cases.
 
 from __future__ import annotations
 
-from hub.domain.tenancy import ROLE_OPERATOR, ROLE_PORTAL, ApiClient, OperatorAccount
+from hub.domain.tenancy import ROLE_ADMIN, ROLE_OPERATOR, ROLE_PORTAL, ApiClient, OperatorAccount
 from hub.service.ports import ApiKeys, AuditTrail, OperatorAccounts
 from hub.store.operators import OperatorSession
 
-__all__ = ["ROLE_OPERATOR", "ROLE_PORTAL", "Access", "ApiClient", "OperatorAccount", "OperatorSession"]
+__all__ = ["ROLE_ADMIN", "ROLE_OPERATOR", "ROLE_PORTAL", "Access", "ApiClient", "OperatorAccount", "OperatorSession"]
 
 
 class Access:

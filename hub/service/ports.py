@@ -17,6 +17,7 @@ from hub.domain.tenancy import ApiClient, OperatorAccount
 from hub.routing.region import Service
 from hub.store.audit import AuditEntry
 from hub.store.destination_states import ControlSnapshot, DestinationControl
+from hub.store.operator_views import MappedMessage
 from hub.store.operators import OperatorSession
 from hub.store.submissions import EventView, NewSubmission, SubmissionView
 
@@ -111,7 +112,9 @@ class AuditTrail(Protocol):
         detail: dict[str, Any] | None = None,
     ) -> None: ...
 
-    def list(self, *, actor: str | None = None, action: str | None = None, limit: int = 100) -> list[AuditEntry]: ...
+    def list(
+        self, *, actor: str | None = None, action: str | None = None, target: str | None = None, limit: int = 100
+    ) -> list[AuditEntry]: ...
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -121,6 +124,12 @@ class SubmissionReads(Protocol):
     def get(self, submission_id: str) -> SubmissionView | None: ...
 
     def events(self, submission_id: str, *, after: int = 0, limit: int = 1000) -> list[EventView]: ...
+
+
+class MessageReads(Protocol):
+    """The mapped messages of a submission's deliveries (personal data: read through PersonalData)."""
+
+    def mapped_messages(self, submission_id: str) -> list[MappedMessage]: ...
 
 
 class ControlReads(Protocol):

@@ -1,7 +1,9 @@
 """The reads that the API, the console and the CLI share: one place, so they show the same truth.
 
-A submission's status and trace, the deliveries and dead letters, search, the audit log, and
-every destination with its backlog, its circuit and whether it is paused. Scoping to an operator's
+The deliveries and dead letters, search, the audit log, and every destination with its backlog,
+its circuit and whether it is paused. A single submission's status, events and mapped messages
+carry personal data: they are read through :mod:`hub.service.personal_data`, which records each
+read, and are not offered here. Scoping to an operator's
 or a portal's municipalities stays with the caller, which knows who asks; the reads that filter
 by municipality in the database take the scope as ``municipalities`` (None: all).
 """
@@ -15,7 +17,7 @@ from hub.connectors.base import Destination
 from hub.mapping.catalog import MappingCatalog
 from hub.routing.region import Region
 from hub.schemas import SchemaCatalog
-from hub.service.ports import AuditTrail, ControlReads, SubmissionReads
+from hub.service.ports import AuditTrail, ControlReads
 from hub.service.validation_report import ValidationReport, validation_report
 from hub.store.audit import AuditEntry
 from hub.store.destination_states import DestinationControl
@@ -72,7 +74,6 @@ class Queries:
     def __init__(
         self,
         views: OperatorViews,
-        submissions: SubmissionReads,
         controls: ControlReads,
         audit: AuditTrail,
         region: Region,
@@ -80,7 +81,6 @@ class Queries:
         schemas: SchemaCatalog | None,
     ) -> None:
         self.views = views
-        self.submissions = submissions
         self.controls = controls
         self.audit = audit
         self.region = region
@@ -90,15 +90,8 @@ class Queries:
         self.deliveries = views.deliveries
         self.dead_letters = views.dead_letters
         self.search = views.search
-        self.mapped_messages = views.mapped_messages
 
     # -- submissions ---------------------------------------------------------------------------
-
-    def submission(self, submission_id: str) -> SubmissionView | None:
-        return self.submissions.get(submission_id)
-
-    def events(self, submission_id: str, *, after: int = 0) -> list[EventView]:
-        return self.submissions.events(submission_id, after=after)
 
     def validation_report(self, message: MappedMessage, *, destination_id: str, service: str) -> ValidationReport:
         """The stored message checked again against its destination's schema set."""
@@ -133,7 +126,7 @@ class Queries:
     # -- audit ---------------------------------------------------------------------------------
 
     def audit_entries(
-        self, *, actor: str | None = None, action: str | None = None, limit: int = 100
+        self, *, actor: str | None = None, action: str | None = None, target: str | None = None, limit: int = 100
     ) -> list[AuditEntry]:
-        """Newest first."""
-        return self.audit.list(actor=actor, action=action, limit=limit)
+        """Newest first; ``target``: a submission id, a destination, ..."""
+        return self.audit.list(actor=actor, action=action, target=target, limit=limit)

@@ -16,6 +16,7 @@ from hub.service.access import Access
 from hub.service.health import Health
 from hub.service.intake import Intake
 from hub.service.operations import Operations
+from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
 
 
@@ -27,6 +28,8 @@ class HubServices:
     operations: Operations
     queries: Queries
     access: Access
+    personal_data: PersonalData
+    """A submission's status, events and mapped messages: every read of them is audited."""
     health: Health
     max_body_bytes: Callable[[], int]
     """The largest request body the API reads (``HUB_MAX_BODY_BYTES``), as the settings say now."""

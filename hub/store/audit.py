@@ -50,13 +50,17 @@ class AuditLog:
                 )
             )
 
-    def list(self, *, actor: str | None = None, action: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    def list(
+        self, *, actor: str | None = None, action: str | None = None, target: str | None = None, limit: int = 100
+    ) -> list[AuditEntry]:
         """Newest first."""
         query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
         if actor:
             query = query.where(audit_log.c.actor == actor)
         if action:
             query = query.where(audit_log.c.action == action)
+        if target:
+            query = query.where(audit_log.c.target == target)
         with self.db.read() as conn:
             rows = conn.execute(query).all()
         return [AuditEntry(r.id, r.at, r.actor, r.action, r.target, list(r.items), dict(r.detail)) for r in rows]

@@ -1,4 +1,5 @@
-"""Operator endpoints: dead letters, replay, the backlog per destination. Scoped to municipalities."""
+"""Operator endpoints: dead letters, replay, the backlog per destination (scoped to municipalities), and
+the audit log for admins."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.bodies import read_json_body
-from hub.api.deps import Operator, Services
-from hub.api.models import DESTINATION_ID, DestinationOut, OperatorDeliveryOut, ReplayIn, ReplayOut, replay_schema
+from hub.api.deps import Admin, Operator, Services
+from hub.api.models import (
+    DESTINATION_ID,
+    AuditEntryOut,
+    DestinationOut,
+    OperatorDeliveryOut,
+    ReplayIn,
+    ReplayOut,
+    replay_schema,
+)
 from hub.api.openapi import problems
 from hub.api.problems import Problem
 from hub.domain.states import DeliveryState
@@ -135,3 +144,34 @@ async def destinations(services: Services, operator: Operator) -> list[Destinati
         for d in services.region.destinations.values()
         if scope is None or d.municipality in scope
     ]
+
+
+AUDIT_ACTION = r"^[a-z][a-z_-]{0,39}$"
+AUDIT_ACTOR = r"^[a-z]+:[^\x00-\x1f\x7f]{1,100}$"
+
+
+@router.get(
+    "/audit",
+    response_model=list[AuditEntryOut],
+    summary="The audit log (admins)",
+    description=(
+        "Newest first: operator actions and every read of a submission's personal data "
+        "(`action=read-personal-data`; `target` is the submission, `items` what was shown). "
+        "Needs an API key with the admin role."
+    ),
+    responses=problems(422, 503),
+)
+async def audit_log(
+    services: Services,
+    admin: Admin,
+    action: Annotated[str | None, Query(pattern=AUDIT_ACTION, max_length=40)] = None,
+    actor: Annotated[str | None, Query(pattern=AUDIT_ACTOR, max_length=120)] = None,
+    target: Annotated[
+        str | None, Query(max_length=120, pattern=r"^[!-~]{1,120}$", description="A submission id, a destination, ...")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntryOut]:
+    entries = await run_in_threadpool(
+        lambda: services.queries.audit_entries(actor=actor, action=action, target=target, limit=limit)
+    )
+    return [AuditEntryOut(**e.__dict__) for e in entries]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from hub.errors import FieldProblem
 from hub.scanning import ScannerUnavailable
 from hub.service.access import ApiClient
 from hub.service.intake import Accepted, DestinationUnavailable, IdempotencyConflict, InvalidSubmission, OutOfScope
-from hub.service.queries import SubmissionView
+from hub.service.personal_data import NotVisible, Reader, SubmissionRead
 from hub.service.services import HubServices
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"])
@@ -42,12 +42,15 @@ def _accepted(request: Request, submission_id: str, status: str) -> AcceptedOut:
     return AcceptedOut(id=submission_id, status=status, status_url=base, events_url=base + "/events")
 
 
-def _visible(client: ApiClient, view: SubmissionView | None) -> SubmissionView:
-    if view is None:
+def _read(services: HubServices, client: ApiClient, submission_id: str, **what: Any) -> SubmissionRead:
+    """The client's own submission, read on record (:mod:`hub.service.personal_data`)."""
+    try:
+        read = services.personal_data.read(Reader.api_client(client), submission_id, **what)
+    except NotVisible as exc:
+        raise Problem("forbidden", f"this API key may not read submissions of {exc}") from exc
+    if read is None:
         raise Problem("not-found", "no such submission")
-    if not client.may_act_for(view.municipality, view.service):
-        raise Problem("forbidden", f"this API key may not read submissions of {view.municipality}")
-    return view
+    return read
 
 
 @router.post(
@@ -143,7 +146,7 @@ async def create_submission(request: Request) -> Response:
     responses=problems(404, 422, 503),
 )
 async def get_submission(submission_id: SubmissionId, services: Services, client: PortalClient) -> SubmissionOut:
-    view = _visible(client, await run_in_threadpool(services.queries.submission, submission_id))
+    view = (await run_in_threadpool(_read, services, client, submission_id)).submission
     return SubmissionOut(
         id=view.id,
         service=view.service,
@@ -177,8 +180,10 @@ async def get_events(
     client: PortalClient,
     after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID, description="Only events with a greater id")] = 0,
 ) -> EventsOut:
-    _visible(client, await run_in_threadpool(services.queries.submission, submission_id))
-    events = await run_in_threadpool(services.queries.events, submission_id, after=after)
+    read = await run_in_threadpool(
+        lambda: _read(services, client, submission_id, deliveries=False, events=True, after=after)
+    )
+    events = read.events
     return EventsOut(
         submission_id=submission_id,
         events=[EventOut(id=e.id, kind=e.kind, at=e.at, delivery_id=e.delivery_id, detail=e.detail) for e in events],
