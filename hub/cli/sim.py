@@ -1,7 +1,14 @@
-"""``hub sim``: the simulators of the target systems, each run as a real server."""
+"""``hub sim``: the simulators of the target systems, each run as a real server.
+
+``hub sim list`` and ``hub sim run`` work from the entry-point group ``hub.simulators``
+(:mod:`hub.sim.registry`), so a simulator another package registers is listed and run like the
+project's own; ``backoffice``, ``xta`` and ``sftp`` keep their own commands for their options.
+"""
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -12,6 +19,78 @@ from hub.cli.context import console, settings
 @click.group()
 def sim() -> None:
     """Simulators of the target systems, as real servers."""
+
+
+@sim.command("list")
+def sim_list() -> None:
+    """Every simulator found: its name, its demo port and the connector kinds it plays."""
+    from rich.table import Table
+
+    from hub.sim.registry import discover
+
+    table = Table("name", "demo port", "plays")
+    for name, descriptor in discover().items():
+        table.add_row(name, str(descriptor.demo_port), ", ".join(descriptor.plays))
+    console.print(table)
+
+
+@sim.command("run")
+@click.argument("names", nargs=-1)
+@click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="NAME=PORT",
+    help="Serve NAME on PORT instead of its demo port (0: a free one). Repeatable.",
+)
+def sim_run(names: tuple[str, ...], ports: tuple[str, ...]) -> None:
+    """Run the named simulators (default: every one found) until interrupted.
+
+    Prints one line per variable that points the region's destinations at them (``NAME=VALUE``,
+    e.g. ``HUB_BACKOFFICE_URL=http://127.0.0.1:8101``) and then ``ready``: start the hub with those
+    variables set.
+    """
+    from hub.routing.region import load_region
+    from hub.schemas import SchemaCatalog
+    from hub.sim.landscape import Landscape, demo_ports
+    from hub.sim.registry import discover
+
+    found = discover()
+    unknown = sorted(set(names) - set(found))
+    if unknown:
+        raise click.BadParameter(f"no simulator called {', '.join(unknown)} (see `hub sim list`)", param_hint="NAMES")
+    chosen = {name: found[name] for name in (names or found)}
+    current = settings()
+    landscape = Landscape(
+        SchemaCatalog.from_path(current.schema_path),
+        load_region(current.config_dir).municipalities.values(),
+        demo_ports(_port_overrides(ports)),
+        simulators=chosen,
+    ).start()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        for name, reason in landscape.skipped.items():
+            console.print(f"{name} not started: {reason}")
+        for name, started in landscape.started.items():
+            console.print(f"{name} on {started.server.url}  {started.note}")
+        for variable, value in sorted(landscape.environment().items()):
+            click.echo(f"{variable}={value}")
+        click.echo("ready", err=False)
+        stop.wait()
+    finally:
+        landscape.stop()
+
+
+def _port_overrides(ports: tuple[str, ...]) -> dict[str, int]:
+    overrides: dict[str, int] = {}
+    for item in ports:
+        name, _, port = item.partition("=")
+        if not name or not port.isdigit():
+            raise click.BadParameter(f"{item!r} is not NAME=PORT", param_hint="--port")
+        overrides[name] = int(port)
+    return overrides
 
 
 @sim.command("backoffice")
