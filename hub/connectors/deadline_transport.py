@@ -4,7 +4,8 @@
 attempt (:func:`~hub.connectors.deadline.current_deadline` is None) it behaves like
 ``httpx.HTTPTransport``. Inside one:
 
-- each request's connect/read/write/pool timeouts are capped by what is left of the attempt;
+- each request's connect/read/write/pool timeouts are capped by what is left of the attempt, and
+  so is the resolution of the host name (:mod:`hub.connectors.name_resolution`);
 - every blocking socket operation (connect, TLS handshake, each write, each read: headers and
   body alike, on new and on pooled keep-alive connections) is capped too, and the connection's
   socket is armed with an abort (``deadline.on_expiry``, once per attempt that uses it): when the
@@ -39,6 +40,7 @@ import httpcore
 import httpx
 
 from hub.connectors.deadline import AnswerTooLarge, AttemptTimeout, Deadline, current_deadline
+from hub.connectors.name_resolution import addresses_within
 
 _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
 
@@ -180,13 +182,44 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         if deadline is None:
             stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
         else:
-            # No socket to shut down yet: the capped timeout alone bounds the connect.
+            # No socket to shut down yet: the capped timeout alone bounds the resolution and the
+            # connect (each address in turn, as socket.create_connection does).
             capped = deadline.timeout(timeout)
             try:
-                stream = self._backend.connect_tcp(host, port, capped, local_address, socket_options)
+                stream = self._connect_any(host, port, deadline, timeout, local_address, socket_options)
             except _SOCKET_ERRORS as exc:
                 _raise_for(deadline, timeout, capped, exc)
         return _DeadlineStream(stream)
+
+    def _connect_any(
+        self,
+        host: str,
+        port: int,
+        deadline: Deadline,
+        timeout: float | None,
+        local_address: str | None,
+        socket_options: Iterable[Any] | None,
+    ) -> httpcore.NetworkStream:
+        """The first address of ``host`` that connects; the name resolved within the deadline.
+
+        TLS still verifies the name, not the address: httpcore hands the request's host to
+        ``start_tls`` as the server name.
+        """
+        try:
+            addresses = addresses_within(host, port, deadline.timeout(timeout))
+        except TimeoutError as exc:  # as httpcore's own backend names a slow connect
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        failure: BaseException | None = None
+        for _, sockaddr in addresses:
+            try:
+                return self._backend.connect_tcp(
+                    sockaddr[0], port, deadline.timeout(timeout), local_address, socket_options
+                )
+            except _SOCKET_ERRORS as exc:
+                failure = exc
+        raise failure if failure is not None else httpcore.ConnectError(f"{host} has no address")
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
