@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from hub.api import catalogued_branch as catalogued
 from hub.domain.envelope import SubmissionRequest
 from hub.errors import FieldProblem
 from hub.routing.forms import FormSchema
@@ -144,6 +145,8 @@ class SubmissionContract:
     """One valid submission per service that has a sample (OpenAPI ``examples``: name -> {value})."""
     _validators: dict[str, FormSchema]
     _routes: frozenset[tuple[str, str]]
+    _region: Region | None = None
+    """Set when the region has a catalogue: the generic branch answers for ``leika-<key>``."""
 
     def problems(self, body: Any) -> list[FieldProblem] | None:
         """The branch's errors, or ``None`` when no branch applies (intake then names the missing route)."""
@@ -152,9 +155,11 @@ class SubmissionContract:
         service, municipality = body.get("service"), body.get("municipality")
         if not isinstance(service, str) or not isinstance(municipality, str):
             return None
-        if (service, municipality) not in self._routes:
-            return None
-        return self._validators[service].problems(body, base="")
+        if (service, municipality) in self._routes:
+            return self._validators[service].problems(body, base="")
+        if self._region is not None and catalogued.offered(self._region, service, municipality):
+            return self._validators[catalogued.NAME].problems(body, base="")
+        return None
 
 
 def envelope_model_rejects(body: Any) -> bool:
@@ -192,13 +197,35 @@ def build_contract(region: Region) -> SubmissionContract:
         for s in services
     }
     routes = frozenset((s, ags) for s in services for ags in offered[s])
-    components["SubmissionRequest"] = _one_of(envelope["SubmissionRequest"], services)
+    if region.generic is not None:
+        validators[catalogued.NAME] = _catalogued_branch(region, envelope, components)
+    components["SubmissionRequest"] = _one_of(envelope["SubmissionRequest"], services, region.generic is not None)
     examples = {}
     for service in services:
         example = _sample(region.services[service], sorted(offered[service]))
         if example is not None and not validators[service].problems(example, base=""):
             examples[service] = {"summary": region.services[service].name, "value": example}
-    return SubmissionContract(components, services, examples, validators, routes)
+    generic_region = region if region.generic is not None else None
+    return SubmissionContract(components, services, examples, validators, routes, generic_region)
+
+
+def _catalogued_branch(region: Region, envelope: dict[str, Any], components: dict[str, Any]) -> FormSchema:
+    """Adds the generic path's branch to ``components``; its validator."""
+    assert region.generic is not None
+    service = catalogued.catalogued_service(region.generic)
+    assert service.form is not None
+    name = catalogued.NAME
+    components.update(_relocated_form(name, service.form.schema))
+    components[f"Attachment-{name}"] = _attachment(components["Attachment"], service)
+    branch = _branch(envelope["SubmissionRequest"], name, sorted(region.municipalities))
+    branch["properties"]["service"] = catalogued.service_property()
+    declared = _cross_checks(service)
+    if declared:
+        branch[CROSS_CHECKS] = declared
+    components[branch_name(name)] = branch
+    return FormSchema(
+        {"$ref": REF_PREFIX + branch_name(name), "components": {"schemas": components}}, branch_name(name)
+    )
 
 
 def _cross_checks(service: Service) -> list[Any]:
@@ -238,17 +265,28 @@ def _attachment(generic: dict[str, Any], service: Service) -> dict[str, Any]:
     return {**generic, "title": f"Attachment of {service.id}", "properties": properties}
 
 
-def _one_of(envelope: dict[str, Any], services: tuple[str, ...]) -> dict[str, Any]:
-    """The envelope's required members and a ``oneOf`` over the services, ``service`` telling which."""
+def _one_of(envelope: dict[str, Any], services: tuple[str, ...], catalogued_branch: bool = False) -> dict[str, Any]:
+    """The envelope's required members and a ``oneOf`` over the services, ``service`` telling which.
+
+    With the generic path's branch, whose ``service`` is a pattern, there is no discriminator: a
+    discriminator's mapping names values, and one it does not name would send a client generator
+    looking for a schema called like the value. The branches stay disjoint (``const`` service ids
+    against the ``leika-`` pattern), so ``oneOf`` alone picks the branch.
+    """
     refs = {s: REF_PREFIX + branch_name(s) for s in services}
-    return {
+    one_of = [{"$ref": ref} for ref in refs.values()]
+    if catalogued_branch:
+        one_of.append({"$ref": REF_PREFIX + branch_name(catalogued.NAME)})
+    document: dict[str, Any] = {
         "title": "SubmissionRequest",
         "description": envelope.get("description", ""),
         "type": "object",
         "required": envelope["required"],
-        "oneOf": [{"$ref": ref} for ref in refs.values()],
-        "discriminator": {"propertyName": "service", "mapping": refs},
+        "oneOf": one_of,
     }
+    if not catalogued_branch:
+        document["discriminator"] = {"propertyName": "service", "mapping": refs}
+    return document
 
 
 def _branch(envelope: dict[str, Any], service: str, municipalities: list[str]) -> dict[str, Any]:

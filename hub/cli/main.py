@@ -10,6 +10,7 @@ import click
 
 from hub.cli import (
     audit,
+    catalogue,
     clients,
     connectors,
     database,
@@ -51,6 +52,7 @@ for command in (
     connectors.connectors,
     operators.operators,
     audit.audit,
+    catalogue.catalogue,
     destinations.destinations,
     lookup.deadletters,
     lookup.search,

@@ -21,6 +21,7 @@ from hub.errors import ConfigError
 from hub.routing.cross_check_file import load_cross_checks
 from hub.routing.cross_checks import CrossChecks
 from hub.routing.forms import FormSchema
+from hub.routing.generic_path import GenericPath, catalogue_section, generic_path
 
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
 
@@ -62,6 +63,8 @@ class Region:
     services: dict[str, Service]
     destinations: dict[str, Destination]
     routes: dict[tuple[str, str], Route]
+    generic: GenericPath | None = None
+    """Every catalogued service through the generic path (``catalogue:``), or None."""
 
 
 def _expand_env(value: Any) -> Any:
@@ -208,4 +211,36 @@ def load_region(directory: Path) -> Region:
         services=services,
         destinations=destinations,
         routes=routes,
+        generic=_generic(raw, directory, munis, services, destinations),
     )
+
+
+def _generic(
+    raw: dict[str, Any],
+    directory: Path,
+    munis: dict[str, Municipality],
+    services: dict[str, Service],
+    destinations: dict[str, Destination],
+) -> GenericPath | None:
+    section = catalogue_section(raw)
+    if section is None:
+        return None
+    per_ags: dict[str, tuple[str, ...]] = {}
+    for ags, m in munis.items():
+        ids = tuple(_fill(list(section.get("destinations", ["{slug}-dms"])), m))
+        unknown = [d for d in ids if d not in destinations]
+        if unknown:
+            raise ConfigError(f"{directory / 'region.yaml'}: catalogue destinations for {ags}: unknown {unknown}")
+        per_ags[ags] = ids
+    own = {s.leika: s.id for s in services.values() if s.leika}
+    return generic_path(section, directory, per_ags, own)
+
+
+def catalogue_file(directory: Path) -> Path | None:
+    """The catalogue file ``region.yaml`` names (for ``hub catalogue import``), without loading the region."""
+    try:
+        raw = yaml.safe_load((directory / "region.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    section = raw.get("catalogue") if isinstance(raw, dict) else None
+    return directory / str(section["file"]) if isinstance(section, dict) and "file" in section else None
