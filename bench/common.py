@@ -45,6 +45,15 @@ def fresh_postgres() -> str:
     return POSTGRES_URL
 
 
+def encryption_env(on: bool) -> dict[str, str]:
+    """The hub's environment for encryption at rest: a fresh random keyring (on) or none (off)."""
+    if not on:
+        return {}
+    from hub.sealing import Keyring, generate_key
+
+    return {"HUB_DATA_KEYS": Keyring("bench", {"bench": generate_key()}).to_json().decode()}
+
+
 def fresh_sqlite(directory: Path) -> str:
     for suffix in ("", "-wal", "-shm"):
         (directory / f"bench.db{suffix}").unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """End-to-end benchmark: accepted to delivered at the back-office simulator, in the production topology.
 
     python -m bench.e2e [--submissions 5000] [--concurrency 32] [--workers 2] [--threads 8] [--backlog]
+                        [--encryption on|off]
 
 PostgreSQL, the Redis broker, the hub's API in one process, ``--workers`` ``hub worker``
 processes and the back-office simulator in another process, all on this 2-core machine.
@@ -35,6 +36,7 @@ from bench.common import (
     SAMPLE,
     cpu_by_command,
     cpu_seconds,
+    encryption_env,
     free_port,
     fresh_postgres,
     machine_busy_seconds,
@@ -82,7 +84,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--backlog", action="store_true", help="post everything first, then start the workers")
+    parser.add_argument("--encryption", choices=["on", "off"], default="on", help="encryption at rest (issue 13)")
     args = parser.parse_args()
+    print(f"encryption at rest: {args.encryption}")
 
     url = fresh_postgres()
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -96,6 +100,7 @@ def main() -> None:
         "HUB_BACKOFFICE_URL": f"http://127.0.0.1:{sim_port}",
         "HUB_WORKER_THREADS": str(args.threads),
         "HUB_LOG_LEVEL": "WARNING",
+        **encryption_env(args.encryption == "on"),
     }
     sim_args = [sys.executable, "-m", "hub.sim", "backoffice", "--port", str(sim_port)]
     worker_args = [sys.executable, "-m", "hub", "worker", "--threads", str(args.threads)]

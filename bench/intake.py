@@ -1,6 +1,7 @@
 """Intake benchmark: the hub's POST /v1/submissions against a bare FastAPI ceiling on the same database.
 
     python -m bench.intake [--requests 3000] [--concurrency 16] [--backend sqlite|postgres|both] [--scan]
+                           [--encryption on|off]
 
 For each database it serves the ceiling (parse the same JSON, insert one row) and then the hub
 (auth, envelope + form validation, routing, mapping, one transaction with submission, delivery
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from bench import loadgen
 from bench.attachment_costs import payload_with, pdf_of, report_scan, report_type_check, running_clamd
-from bench.common import REDIS_URL, fresh_postgres, fresh_sqlite, payload, server
+from bench.common import REDIS_URL, encryption_env, fresh_postgres, fresh_sqlite, payload, server
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 
@@ -50,13 +51,17 @@ def measure(
     return loadgen.run("127.0.0.1", port, make, total=requests, concurrency=concurrency)
 
 
+ENCRYPTION = {"on": True}  # --encryption: set by main, read by prepare (every hub of the run)
+
+
 def prepare(url: str, broker: str) -> dict[str, str]:
     """An empty hub database with the benchmark's portal key; the hub's environment for it."""
     db = Database(url)
     db.upgrade()
     ClientStore(db).create("bench-portal", ["*"], key=KEY)
     db.dispose()
-    return {"HUB_DATABASE_URL": url, "HUB_BROKER_URL": broker, "HUB_WORKER_THREADS": "16", "HUB_LOG_LEVEL": "WARNING"}
+    env = {"HUB_DATABASE_URL": url, "HUB_BROKER_URL": broker, "HUB_WORKER_THREADS": "16", "HUB_LOG_LEVEL": "WARNING"}
+    return env | encryption_env(ENCRYPTION["on"])
 
 
 def bench_backend(name: str, url: str, broker: str, *, requests: int, concurrency: int, log_dir: Path) -> float:
@@ -119,7 +124,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--scan", action="store_true", help="also measure type detection and clamd scanning")
     parser.add_argument("--attachment-kib", type=int, default=200, help="size of the PDF posted with --scan")
+    parser.add_argument("--encryption", choices=["on", "off"], default="on", help="encryption at rest (issue 13)")
     args = parser.parse_args()
+    ENCRYPTION["on"] = args.encryption == "on"
+    print(f"encryption at rest: {args.encryption}")
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         log_dir = Path(tmp)
         if args.scan:

@@ -7,6 +7,8 @@ the tests inspect it. Nothing else reads settings or opens connections on its ow
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -34,12 +36,14 @@ from hub.routing.router import Router
 from hub.scanning import Scanner, make_scanner
 from hub.scanning.none import NoScanner
 from hub.schemas import SchemaCatalog, SchemaNotInstalled
+from hub.sealing import Sealer, load_keyring
 from hub.service.access import Access
 from hub.service.health import Health
 from hub.service.intake import Intake
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
+from hub.service.retention import PurgeSchedule, Retention
 from hub.service.services import HubServices
 from hub.store.acceptances import AcceptanceStore
 from hub.store.audit import AuditLog
@@ -50,6 +54,8 @@ from hub.store.delivery_recovery import DeliveryRecovery
 from hub.store.destination_states import DestinationStateStore
 from hub.store.operator_views import OperatorViews
 from hub.store.operators import OperatorStore
+from hub.store.purge import PurgeStore
+from hub.store.scheduled_jobs import ScheduledJobs
 from hub.store.submissions import SubmissionStore
 
 log = structlog.get_logger(__name__)
@@ -101,8 +107,20 @@ class HubContext:
             access=Access(self.clients, self.operators, self.audit),
             personal_data=PersonalData(self.submissions, OperatorViews(self.db), self.audit),
             health=Health(self.db, self.scanner, is_outage),
+            retention=self.retention,
             max_body_bytes=lambda: self.settings.max_body_bytes,
             poll_outcomes_now=self.outcome_poller.wake,
+        )
+
+    @cached_property
+    def retention(self) -> Retention:
+        return Retention(PurgeStore(self.db), self.region.retention, self.audit)
+
+    @cached_property
+    def purge_schedule(self) -> PurgeSchedule:
+        owner = f"{socket.gethostname()}:{os.getpid()}"
+        return PurgeSchedule(
+            self.retention, ScheduledJobs(self.db), owner, interval=self.settings.purge_interval_seconds
         )
 
     @property
@@ -121,6 +139,7 @@ class HubContext:
         self.sweeper.sweep(stale_after=0 if self.embedded_broker else None)
         self.sweeper.start()
         self.outcome_poller.start()
+        self.purge_schedule.start()
         log.info(
             "worker_started",
             threads=threads or self.settings.worker_threads,
@@ -130,6 +149,8 @@ class HubContext:
     def stop_worker(self) -> None:
         self.sweeper.stop()
         self.outcome_poller.stop()
+        if "purge_schedule" in self.__dict__:
+            self.purge_schedule.stop()
         if self._worker is not None:
             self.deliverer.stopping.set()
             self._worker.stop(timeout=int(self.settings.worker_stop_seconds * 1000))
@@ -198,13 +219,24 @@ def make_limits(settings: Settings) -> DestinationLimits:
     return LocalLimits(threads, share)
 
 
+def sealer_for(settings: Settings) -> Sealer:
+    """The sealer of the configured keyring; without one, plaintext storage and a loud warning."""
+    keyring = load_keyring(settings.data_keys_file, settings.data_keys)
+    if keyring is None:
+        log.warning(
+            "encryption_at_rest_off",
+            detail="neither HUB_DATA_KEYS_FILE nor HUB_DATA_KEYS is set: personal content is stored in plaintext",
+        )
+    return Sealer(keyring)
+
+
 API_THREADS = 40  # Starlette's default thread pool, which runs the handlers' database work
 
 
 def build(settings: Settings, *, migrate: bool = False, api: bool = True, worker: bool = True) -> HubContext:
     """Everything a process needs; ``api`` and ``worker`` say which roles it plays (for pool sizing)."""
     pool = settings.db_pool_size or (API_THREADS if api else 0) + (settings.worker_threads + 4 if worker else 0)
-    db = Database(settings.database_url, pool_size=pool)
+    db = Database(settings.database_url, pool_size=pool, sealer=sealer_for(settings))
     if migrate:
         db.upgrade()
     region = load_region(settings.config_dir)

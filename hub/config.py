@@ -92,6 +92,35 @@ class Settings(BaseSettings):
         description="How often the outcome poller reads the event logs of submissions awaiting acceptance "
         "(FIT-Connect); a signed NEW_EVENTS callback makes it poll at once.",
     )
+    purge_interval_seconds: float = Field(
+        default=300.0,
+        description="How often the retention purge runs (region.yaml retention); one worker process across "
+        "all nodes runs it at a time (a lease in the database). 0: never by itself, only by 'hub purge'.",
+    )
+
+    tls_cert: Path | None = Field(
+        default=None,
+        description="'hub serve' answers HTTPS with this certificate chain (PEM; TLS 1.2 at least), for deployments "
+        "without a reverse proxy. Unset: plain HTTP.",
+    )
+    tls_key: Path | None = Field(
+        default=None, description="The private key of HUB_TLS_CERT (PEM; unset: it is in the certificate file)."
+    )
+    tls_client_ca: Path | None = Field(
+        default=None,
+        description="With HUB_TLS_CERT: every client must present a certificate signed by this CA (PEM); the "
+        "subject of each is logged and counted, the API key still identifies the client.",
+    )
+
+    data_keys_file: Path | None = Field(
+        default=None,
+        description="The keyring for encryption at rest (JSON: current key id and base64 AES-256 keys; see "
+        "hub/sealing/keyring.py). Unset, and HUB_DATA_KEYS unset: personal content is stored in plaintext "
+        "and the hub warns at start.",
+    )
+    data_keys: str | None = Field(
+        default=None, description="The same keyring content inline (for secret stores that inject variables)."
+    )
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ from hub.sim.kit.server import ServerThread
 from hub.store.db import Database, normalise_url
 from hub.store.tables import metadata
 from tests.support.region import GLADBECK, HERTEN, write_region
+from tests.support.sealing import TEST_KEYRING
 
 POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -105,9 +106,12 @@ def region_dir(tmp_path: Path, backoffice: ServerThread) -> Path:
     return write_region(tmp_path / "region", backoffice.url)
 
 
+# Every hub the fixtures build seals its personal content (issue 13, TEST_KEYRING): the whole suite
+# proves the hub delivers, shows and replays as before with encryption at rest on.
 def make_settings(database_url: str, region_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
+        "data_keys": TEST_KEYRING,
         "broker_url": "memory://",
         "config_dir": region_dir,
         "mappings_dir": PROJECT_ROOT / "mappings",

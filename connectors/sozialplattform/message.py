@@ -36,7 +36,7 @@ def build_parcel(
     spec = context.mappings.get(submission.service, destination.standard or STANDARD)
     schema = data_schema(spec)
     data = _checked_data(spec, schema, submission)
-    leika_key = settings.leika_key(destination, submission.service)
+    leika_key = settings.leika_key(destination, submission)
     data_bytes = orjson.dumps(data)
     attachments = [
         AnnouncedAttachment(str(uuid.uuid5(_ATTACHMENT_IDS, f"{message_id}/{n}")), a.file_name, a.media_type, a.content)

@@ -1,4 +1,4 @@
-"""The settings of a ``sozialplattform`` destination: how to reach FIT-Connect, and what to route by.
+"""The settings of a ``sozialplattform`` destination: how to reach FIT-Connect, and the area it routes for.
 
 Destination settings::
 
@@ -10,22 +10,23 @@ Destination settings::
     submissionUrl: https://submission.example       # Submission API (/v1/...)
     trustAnchorsFile: fit-connect-roots.pem         # roots the destinations' key chains must lead to
     ars: "055620014014"                             # the body's Amtlicher Regionalschlüssel
-    leikaKeys: {wohngeld-antrag: "99…"}             # LeiKa key per service, for routing and serviceType
     acceptWithinSeconds: 604800                     # flag a submission not accepted by then
     callbackSecretEnv: HUB_FITCONNECT_CALLBACK_SECRET   # HMAC secret of the platform's callbacks
 
-What ``build`` needs (``ars``, ``leikaKeys``) is read at intake, the platform's addresses and
-credentials when the first send needs them: a destination whose platform settings are incomplete
-still takes submissions, and its sends say what is missing. ``acceptWithinSeconds`` and
+What ``build`` needs (``ars``) is read at intake, the platform's addresses and credentials when the
+first send needs them: a destination whose platform settings are incomplete still takes
+submissions, and its sends say what is missing. The service's LeiKa key is not a setting: it is the
+service's own (``leika:`` in the region), handed to ``build`` on the submission
+(:attr:`~hub.connectors.base.SubmissionData.leika`), so one destination serves every service the
+body offers over FIT-Connect. ``acceptWithinSeconds`` and
 ``callbackSecretEnv`` are read by the hub (the outcome poller, the callback endpoint).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hub.connectors.base import Destination
+from hub.connectors.base import Destination, SubmissionData
 from hub.connectors.settings import SettingsReader
 from hub.errors import ConfigError
 
@@ -64,10 +65,13 @@ def area(destination: Destination) -> str:
     return str(SettingsReader(destination, CONNECTOR).value("ars"))
 
 
-def leika_key(destination: Destination, service: str) -> str:
-    """The service's LeiKa key, by which FIT-Connect routes it and names its ``serviceType``."""
-    keys = destination.settings.get("leikaKeys") or {}
-    key = keys.get(service) if isinstance(keys, Mapping) else None
-    if not key:
-        raise ConfigError(f"destination {destination.id}: no leikaKeys entry for {service!r}")
-    return str(key)
+def leika_key(destination: Destination, submission: SubmissionData) -> str:
+    """The submission's LeiKa key, by which FIT-Connect routes it and names its ``serviceType``.
+
+    A service without one cannot be routed: a configuration fault (503 at intake), not the portal's.
+    """
+    if not submission.leika:
+        raise ConfigError(
+            f"destination {destination.id}: service {submission.service!r} has no LeiKa key in the region"
+        )
+    return submission.leika

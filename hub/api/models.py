@@ -96,9 +96,30 @@ def replay_schema() -> dict[str, Any]:
     return schema
 
 
+class EraseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$")] = Field(
+        description="Why the content is erased now, e.g. the applicant's request and its ticket (audit log)."
+    )
+
+
+class EraseOut(_Out):
+    id: str
+    erased: bool = Field(description="False when the content was already gone (purged or erased before).")
+    cancelled: list[str] = Field(description="Deliveries that had not reached their receiver and never will.")
+
+
+class RefusedReplay(_Out):
+    id: str
+    reason: str
+
+
 class ReplayOut(_Out):
     replayed: list[str]
     count: int
+    refused: list[RefusedReplay] = Field(
+        default_factory=list, description="Dead deliveries asked for by id that cannot be replayed, and why."
+    )
 
 
 class DestinationOut(_Out):

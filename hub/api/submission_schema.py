@@ -206,7 +206,20 @@ def build_contract(region: Region) -> SubmissionContract:
         if example is not None and not validators[service].problems(example, base=""):
             examples[service] = {"summary": region.services[service].name, "value": example}
     generic_region = region if region.generic is not None else None
-    return SubmissionContract(components, services, examples, validators, routes, generic_region)
+    contract = SubmissionContract(components, services, examples, validators, routes, generic_region)
+    if region.generic is not None and region.generic.sample is not None:
+        example = _generic_sample(region.generic.sample)
+        if example is not None and contract.problems(example) == []:
+            examples[catalogued.NAME] = {"summary": "Any catalogued service (generic form)", "value": example}
+    return contract
+
+
+def _generic_sample(path: Path) -> dict[str, Any] | None:
+    try:
+        sample = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return sample if isinstance(sample, dict) else None
 
 
 def _catalogued_branch(region: Region, envelope: dict[str, Any], components: dict[str, Any]) -> FormSchema:

@@ -11,7 +11,7 @@ its LeiKa type (:func:`hub.catalogue.entry.kind_of`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +52,10 @@ def _legal_basis(value: Value) -> str | None:
 
 
 def catalogue_from_dump(text: str, *, progress: Callable[[int], None] | None = None) -> tuple[Catalogue, ImportReport]:
+    """The catalogue from the dump's ``ozg_service`` rows; ``progress`` is told the offset reached."""
     report = ImportReport()
     entries: dict[str, CatalogueEntry] = {}
-    for row in rows(text, "ozg_service"):
-        if progress is not None:
-            progress(1)
+    for row in rows(text, "ozg_service", progress=progress):
         entry = _entry(row, report)
         if entry is None:
             continue
@@ -85,20 +84,3 @@ def _entry(row: dict[str, Any], report: ImportReport) -> CatalogueEntry | None:
         legal_basis=_legal_basis(row.get("legal_basis")),
         source_id=int(row["id"]) if row.get("id") is not None else None,
     )
-
-
-def count_rows(text: str) -> int:
-    """How many rows the import will read (for a progress bar): one tuple per line in this dump."""
-    return sum(1 for _ in _row_lines(text.splitlines()))
-
-
-def _row_lines(lines: Iterable[str]) -> Iterable[str]:
-    inside = False
-    for line in lines:
-        if line.startswith("INSERT INTO `ozg_service` "):
-            inside = True
-            continue
-        if inside:
-            if not line.startswith(" ("):
-                return
-            yield line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hub.cli.context import console, settings
@@ -40,13 +40,14 @@ def catalogue_import(path: Path, output: Path | None) -> None:
     basis, its row id in the source), sorted by key, with the source named in the file.
     """
     from hub.catalogue.entry import ServiceKind, write_catalogue
-    from hub.catalogue.ozg_nrw import catalogue_from_dump, count_rows
+    from hub.catalogue.ozg_nrw import catalogue_from_dump
 
     text = path.read_text(encoding="utf-8")
-    columns = (TextColumn("reading ozg_service"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn(f"reading {path.name}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        task = progress.add_task("rows", total=count_rows(text))
-        result, report = catalogue_from_dump(text, progress=lambda n: progress.advance(task, n))
+        # Progress by the dump's characters read: right however mysqldump split its statements.
+        task = progress.add_task("dump", total=len(text))
+        result, report = catalogue_from_dump(text, progress=lambda at: progress.update(task, completed=at))
     if not result.entries:
         raise click.ClickException(f"{path}: no ozg_service rows with a LeiKa key found")
     target = _catalogue_file(output)
@@ -75,9 +76,9 @@ def catalogue_show(keys: tuple[str, ...]) -> None:
         if entry is None:
             missing.append(key)
             continue
-        own = generic.overridden.get(entry.leika)
-        names = [m.name for ags, m in region.municipalities.items() if generic.offers.offers(ags, entry)]
-        offered = [f"its own service {own!r} (not the generic path)"] if own else names
+        own = " and ".join(repr(s) for s in generic.overridden.get(entry.leika, ()))
+        names = [region.municipalities[ags].name for ags in generic.offered_by(entry)]
+        offered = [f"its own service {own} (not the generic path)"] if own else names
         table.add_row(
             entry.leika,
             entry.name,

@@ -24,7 +24,14 @@ def clients() -> None:
 )
 @click.option("--all-municipalities", is_flag=True, help="Bind the key to every municipality.")
 @click.option("--service", "services", multiple=True, help="Restrict to these services (repeat).")
-@click.option("--role", "roles", multiple=True, type=click.Choice(["portal", "operator", "admin"]), default=["portal"])
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["portal", "operator", "admin"]),
+    default=["portal"],
+    help="portal: submit and read status; operator: the operator API; admin: the audit log (repeat).",
+)
 @click.option("--callback-url", default=None, help="URL for signed status callbacks.")
 @click.option(
     "--callback-secret",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
 from hub.cli.context import console, open_hub, settings
 from hub.cli.serve import serve
+from hub.config import PROJECT_ROOT, Settings
 
 
 @click.command()
@@ -33,11 +35,12 @@ def demo(
     offices, DMS, SOAP, SFTP, XTA, FIT-Connect), creates the demo API key for all municipalities and
     prints a curl example.
     """
-    from hub.routing.region import load_region
+    from hub.routing import load_region, routed_keys
     from hub.schemas import SchemaCatalog
     from hub.sim.landscape import Landscape, demo_ports
 
     current = settings()
+    region = load_region(current.config_dir)
     ports = {
         "backoffice": sim_port,
         "xta": xta_port,
@@ -48,24 +51,28 @@ def demo(
     }
     landscape = Landscape(
         SchemaCatalog.from_path(current.schema_path),
-        load_region(current.config_dir).municipalities.values(),
+        region.municipalities.values(),
         demo_ports(ports),
+        offers=routed_keys(region),
     ).start()
     for name, value in landscape.environment().items():
         os.environ.setdefault(name, value)
     for name, reason in landscape.skipped.items():
         console.print(f"[yellow]{name} simulator not started; its destinations will refuse submissions:[/] {reason}")
+    keys_file = _demo_keyring(current)
     hub = open_hub(migrate=True)
     key = os.environ.get("HUB_DEMO_API_KEY", "hub_demo0000_emscher-lippe-demo-key")
     if hub.clients.authenticate(key) is None:
-        hub.clients.create("demo-portal", ["*"], roles=["portal", "operator"], key=key)
+        hub.clients.create("demo-portal", ["*"], roles=["portal", "operator", "admin"], key=key)
     operator_password = os.environ.get("HUB_DEMO_OPERATOR_PASSWORD", "emscher-lippe-demo")
     if not any(account.name == "demo" for account in hub.operators.list()):
         hub.operators.create("demo", operator_password, role="admin", municipalities=["*"])
     hub.close()
     for name, started in landscape.started.items():
         console.print(f"[bold]{name} simulator[/] on {started.server.url}  ({started.note})")
-    console.print(f"[bold]demo API key[/] (all 13 municipalities, portal + operator): {key}")
+    console.print(f"[bold]demo API key[/] (all 13 municipalities, portal + operator + admin): {key}")
+    if keys_file is not None:
+        console.print(f"[bold]encryption at rest[/] with the demo keyring {keys_file}")
     console.print(
         f"[bold]operator console[/] http://127.0.0.1:{port}/console  (user demo, password {operator_password}, admin)"
     )
@@ -78,3 +85,26 @@ def demo(
         ctx.invoke(serve, host="127.0.0.1", port=port, worker=True)
     finally:
         landscape.stop()
+
+
+def _demo_keyring(current: Settings) -> Path | None:
+    """The demo seals like production: without a configured keyring it makes one beside its data.
+
+    The file lives in the directory of the demo's SQLite database (``var/`` by default), mode 0600;
+    the environment points every later ``hub`` command of this process at it.
+    """
+    if current.data_keys_file is not None or current.data_keys:
+        return None
+    from sqlalchemy import make_url
+
+    from hub.sealing import Keyring, generate_key, load_keyring
+    from hub.sealing.keyring import write_keyring
+
+    database = make_url(current.database_url).database if current.database_url.startswith("sqlite") else None
+    directory = Path(database).parent if database and database != ":memory:" else PROJECT_ROOT / "var"
+    path = directory / "data-keys.json"
+    if not path.exists():
+        write_keyring(path, Keyring("demo-1", {"demo-1": generate_key()}))
+    load_keyring(path, None)  # a broken file stops the demo here, with the reason
+    os.environ["HUB_DATA_KEYS_FILE"] = str(path)
+    return path

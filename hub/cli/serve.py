@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from hub.cli.context import console, open_hub, settings
+
+_PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command()
@@ -18,19 +21,46 @@ from hub.cli.context import console, open_hub, settings
     default=None,
     help="Run delivery workers in this process (default: only with the in-process broker memory://).",
 )
-def serve(host: str, port: int, worker: bool | None) -> None:
-    """Serve the HTTP API (intake, status, operator endpoints, /docs, /metrics)."""
+@click.option("--tls-cert", type=_PEM, help="Serve HTTPS with this certificate chain (PEM) [HUB_TLS_CERT].")
+@click.option("--tls-key", type=_PEM, help="Its private key (PEM; default: in the certificate file) [HUB_TLS_KEY].")
+@click.option(
+    "--client-ca",
+    type=_PEM,
+    help="Require client certificates signed by this CA (PEM) [HUB_TLS_CLIENT_CA]; needs --tls-cert.",
+)
+def serve(
+    host: str, port: int, worker: bool | None, tls_cert: Path | None, tls_key: Path | None, client_ca: Path | None
+) -> None:
+    """Serve the HTTP API (intake, status, operator endpoints, /docs, /metrics), over TLS if given a certificate."""
     import uvicorn
 
     from hub.api.app import create_app
 
-    run_worker = settings().broker_url.startswith("memory:") if worker is None else worker
+    current = settings()
+    cert, key, ca = tls_cert or current.tls_cert, tls_key or current.tls_key, client_ca or current.tls_client_ca
+    if (key or ca) and not cert:
+        raise click.UsageError("--tls-key and --client-ca need --tls-cert (or HUB_TLS_CERT)")
+    tls = _tls_options(cert, key, ca) if cert else {}
+    run_worker = current.broker_url.startswith("memory:") if worker is None else worker
     hub = open_hub(migrate=True, api=True, worker=run_worker)
     app = create_app(hub, run_worker=run_worker)
-    console.print(f"[bold]hub[/] serving on http://{host}:{port}  (docs: /docs, worker in process: {run_worker})")
+    scheme = "https" if cert else "http"
+    clients = "  client certificates required" if ca else ""
+    console.print(
+        f"[bold]hub[/] serving on {scheme}://{host}:{port}  (docs: /docs, worker in process: {run_worker}){clients}"
+    )
     # log_config=None: uvicorn's lines go through hub.logging (JSON) instead of its own formatter.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, log_config=None)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, log_config=None, **tls)
     hub.close()
+
+
+def _tls_options(cert: Path, key: Path | None, ca: Path | None) -> dict[str, Any]:
+    from hub.tls import uvicorn_options
+
+    try:
+        return uvicorn_options(cert, key, ca)
+    except FileNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="--tls-cert/--tls-key/--client-ca") from exc
 
 
 @click.command()

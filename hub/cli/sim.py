@@ -50,7 +50,7 @@ def sim_run(names: tuple[str, ...], ports: tuple[str, ...]) -> None:
     e.g. ``HUB_BACKOFFICE_URL=http://127.0.0.1:8101``) and then ``ready``: start the hub with those
     variables set.
     """
-    from hub.routing.region import load_region
+    from hub.routing import load_region, routed_keys
     from hub.schemas import SchemaCatalog
     from hub.sim.landscape import Landscape, demo_ports
     from hub.sim.registry import discover
@@ -61,11 +61,13 @@ def sim_run(names: tuple[str, ...], ports: tuple[str, ...]) -> None:
         raise click.BadParameter(f"no simulator called {', '.join(unknown)} (see `hub sim list`)", param_hint="NAMES")
     chosen = {name: found[name] for name in (names or found)}
     current = settings()
+    region = load_region(current.config_dir)
     landscape = Landscape(
         SchemaCatalog.from_path(current.schema_path),
-        load_region(current.config_dir).municipalities.values(),
+        region.municipalities.values(),
         demo_ports(_port_overrides(ports)),
         simulators=chosen,
+        offers=routed_keys(region),
     ).start()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -80,6 +80,9 @@ class SubmissionData:
     received_at: datetime
     envelope: Mapping[str, Any]
     attachments: tuple[AttachmentData, ...] = ()
+    leika: str | None = None
+    """The service's LeiKa key (Leistungsschlüssel) from the region, by which platforms such as
+    FIT-Connect route it; None for a service the region gives none."""
 
     @property
     def service(self) -> str:

@@ -23,8 +23,10 @@ from hub.console.session import (
     services_of,
     set_cookie,
 )
+from hub.domain.tenancy import ROLE_ADMIN
 from hub.service.access import OperatorSession
 from hub.service.operations import Operations
+from hub.service.retention import SubmissionNotFound
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -123,3 +125,24 @@ async def reset_circuit(request: Request, destination_id: str, session: ConsoleS
     operations = _operations_on(request, session, destination_id)
     await run_in_threadpool(lambda: operations.reset_circuit(destination_id, actor=_actor(session)))
     return _back("/", f"circuit of {destination_id} reset")
+
+
+@router.post("/submissions/{submission_id}/erase")
+async def erase(request: Request, submission_id: str, session: ConsoleSession, form: CheckedForm) -> Response:
+    """Erase the submission's personal content now (admins only); audited with the reason given."""
+    if session.operator.role != ROLE_ADMIN:
+        raise HTTPException(403, "only admins may erase a submission's content")
+    reason = str(form.get("reason") or "").strip()
+    if len(reason) < 3:
+        raise HTTPException(400, "say why the content is erased (at least 3 characters)")
+    retention = services_of(request).retention
+    try:
+        cancelled = await run_in_threadpool(
+            lambda: retention.erase(
+                submission_id, actor=_actor(session), reason=reason[:500], scope=session.operator.scope
+            )
+        )
+    except SubmissionNotFound:
+        raise HTTPException(404, "no such submission") from None
+    done = "content already gone" if cancelled is None else f"content erased, {len(cancelled)} deliveries cancelled"
+    return _back(f"/submissions/{submission_id}", done)

@@ -146,7 +146,9 @@ def mask_quoted_values(problem: str) -> str:
     return _QUOTED_VALUE.sub(lambda m: (m.group(1) or "") + "'…'", problem)
 
 
-def _render_message(media_type: str, payload: bytes, clear: bool) -> str:
+def _render_message(media_type: str, payload: bytes | None, clear: bool) -> str:
+    if payload is None:
+        return "(content purged under the retention rules or erased on request)"
     try:
         if "json" in media_type:
             value = json.loads(payload)

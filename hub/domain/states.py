@@ -52,6 +52,10 @@ class EventKind(StrEnum):
     """The receiver accepted a delivered message (e.g. FIT-Connect ``accept-submission``)."""
     ACCEPTANCE_OVERDUE = "acceptance_overdue"
     """A delivered message was not accepted within the destination's ``acceptWithinSeconds``."""
+    PURGED = "purged"
+    """The submission's personal content was removed (``reason``: retention or erasure)."""
+    CANCELLED = "cancelled"
+    """A delivery that had not reached its receiver was given up because the content was erased."""
 
 
 class DeliveryKind(StrEnum):

@@ -48,8 +48,10 @@ class GenericPath:
     destinations: dict[str, tuple[str, ...]]
     """Destination ids per AGS."""
     attachment_types: tuple[str, ...] | None
-    overridden: dict[str, str]
-    """LeiKa key -> id of the region's own service with that key."""
+    overridden: dict[str, tuple[str, ...]]
+    """LeiKa key -> ids of the region's own services with that key."""
+    sample: Path | None = None
+    """A valid generic submission (``catalogue.sample``): the API document's example of the branch."""
 
     def entry(self, service: str, ags: str | None = None) -> CatalogueEntry:
         """The catalogued service ``service`` names; RoutingError (``/service``) when there is none."""
@@ -58,10 +60,18 @@ class GenericPath:
         if entry is None:
             raise RoutingError(f"unknown service {service!r}", "/service")
         if entry.leika in self.overridden:
-            own = self.overridden[entry.leika]
-            message = f"{entry.name} ({entry.leika}) has a form of its own here: submit it as {own!r}"
+            own = " or ".join(repr(s) for s in self.overridden[entry.leika])
+            message = f"{entry.name} ({entry.leika}) has a form of its own here: submit it as {own}"
             raise RoutingError(message, "/service")
         return entry
+
+    def offered_by(self, entry: CatalogueEntry) -> tuple[str, ...]:
+        """The AGS of every municipality whose offer rule includes ``entry``, sorted.
+
+        The rule alone: a key the region has a service of its own for is still offered by these
+        bodies (through that service; ``hub services new`` writes its routes for them).
+        """
+        return tuple(sorted(ags for ags in self.destinations if self.offers.offers(ags, entry)))
 
     def offered(self, ags: str, entry: CatalogueEntry) -> tuple[str, ...]:
         """The destinations of ``entry`` for ``ags``, empty when the municipality does not offer it."""
@@ -81,7 +91,7 @@ def generic_path(
     section: dict[str, Any],
     directory: Path,
     destinations_for: dict[str, tuple[str, ...]],
-    own_keys: dict[str, str],
+    own_keys: dict[str, tuple[str, ...]],
 ) -> GenericPath:
     """The generic path from ``region.yaml``'s ``catalogue`` section (destinations already expanded)."""
     if "form" not in section:
@@ -96,4 +106,5 @@ def generic_path(
         destinations=destinations_for,
         attachment_types=None if types is None else tuple(str(t).lower() for t in types),
         overridden=own_keys,
+        sample=directory / str(section["sample"]) if section.get("sample") else None,
     )

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from hub.connectors.base import CircuitSettings, Destination, RateLimit
+from hub.domain.retention import RetentionRules
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigError
 from hub.routing.cross_check_file import load_cross_checks
 from hub.routing.cross_checks import CrossChecks
 from hub.routing.forms import FormSchema
 from hub.routing.generic_path import GenericPath, catalogue_section, generic_path
+from hub.routing.retention_config import retention_rules
 
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
 
@@ -65,6 +67,8 @@ class Region:
     routes: dict[tuple[str, str], Route]
     generic: GenericPath | None = None
     """Every catalogued service through the generic path (``catalogue:``), or None."""
+    retention: RetentionRules = field(default_factory=RetentionRules)
+    """How long content and records are kept (``retention:``)."""
 
 
 def _expand_env(value: Any) -> Any:
@@ -212,6 +216,7 @@ def load_region(directory: Path) -> Region:
         destinations=destinations,
         routes=routes,
         generic=_generic(raw, directory, munis, services, destinations),
+        retention=retention_rules(raw.get("retention"), set(services)),
     )
 
 
@@ -232,7 +237,10 @@ def _generic(
         if unknown:
             raise ConfigError(f"{directory / 'region.yaml'}: catalogue destinations for {ags}: unknown {unknown}")
         per_ags[ags] = ids
-    own = {s.leika: s.id for s in services.values() if s.leika}
+    own: dict[str, tuple[str, ...]] = {}
+    for s in services.values():
+        if s.leika:  # two services may share a key (Hundesteuer An- and Abmeldung)
+            own[s.leika] = (*own.get(s.leika, ()), s.id)
     return generic_path(section, directory, per_ags, own)
 
 

@@ -110,7 +110,11 @@ class Intake:
         self._scan(attachments, request.service)
         envelope = _stored_envelope(request, attachments)
         data = SubmissionData(
-            id=str(uuid.uuid4()), received_at=utcnow(), envelope=envelope, attachments=tuple(attachments)
+            id=str(uuid.uuid4()),
+            received_at=utcnow(),
+            envelope=envelope,
+            attachments=tuple(attachments),
+            leika=service.leika,
         )
         deliveries = self._messages(data, destinations)
         try:

@@ -95,6 +95,8 @@ class Queries:
 
     def validation_report(self, message: MappedMessage, *, destination_id: str, service: str) -> ValidationReport:
         """The stored message checked again against its destination's schema set."""
+        if message.payload is None:
+            return ValidationReport(note="the mapped message was purged with the submission's content")
         return validation_report(
             self.region,
             self.mappings,

@@ -18,6 +18,7 @@ from hub.service.intake import Intake
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
+from hub.service.retention import Retention
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class HubServices:
     personal_data: PersonalData
     """A submission's status, events and mapped messages: every read of them is audited."""
     health: Health
+    retention: Retention
+    """The retention purge and erasure on request."""
     max_body_bytes: Callable[[], int]
     """The largest request body the API reads (``HUB_MAX_BODY_BYTES``), as the settings say now."""
     poll_outcomes_now: Callable[[], None]

@@ -6,7 +6,8 @@ SOAP tax application, the utilities' SFTP drop, the XTA 2 server behind Bauporta
 Gewerbeserviceportal.NRW, and FIT-Connect behind the Sozialplattform — and collects the environment
 variables that point the region's destinations at them (``HUB_BACKOFFICE_URL``, ``HUB_DMS_URL``,
 ...). Ports are fixed for the demo (:func:`demo_ports`, so the README's URLs work) or free ones (0)
-for tests. The caller says which municipalities the region has, as plain data: the simulators know
+for tests. The caller says which municipalities the region has and which LeiKa keys it routes for
+each (``offers``, from :func:`hub.routing.routed_keys`), as plain data: the simulators know
 nothing of routing.
 """
 
@@ -22,6 +23,7 @@ from types import TracebackType
 from hub.schemas import SchemaCatalog, SchemaNotInstalled
 from hub.sim.registry import (
     Municipality,
+    Offer,
     Placement,
     RunningServer,
     SimulatorDescriptor,
@@ -46,6 +48,8 @@ class Landscape:
     """Port per simulator name; a simulator not named here gets a free one."""
     simulators: Mapping[str, SimulatorDescriptor] | None = None
     """Which to start; by default every one :func:`~hub.sim.registry.discover` finds (set by ``start``)."""
+    offers: Iterable[Offer] = ()
+    """The region's routed LeiKa keys per area (:func:`hub.routing.routed_keys`): what FIT-Connect's routing knows."""
     started: dict[str, Started] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     """Simulators not started, with the reason (e.g. a schema set they need is not installed)."""
@@ -61,11 +65,12 @@ class Landscape:
         found = self.simulators = discover() if self.simulators is None else dict(self.simulators)
         self._tmp = tempfile.TemporaryDirectory(prefix="hub-landscape-")
         members = tuple(self.municipalities)
+        offers = tuple(self.offers)
         try:
             for name, descriptor in found.items():
                 work = Path(self._tmp.name) / name
                 work.mkdir()
-                placement = Placement(self.ports.get(name, 0), self.catalog, self._secret, work, members)
+                placement = Placement(self.ports.get(name, 0), self.catalog, self._secret, work, members, offers)
                 try:
                     self.started[name] = descriptor.start(placement)
                 except (SimulatorUnavailable, SchemaNotInstalled) as exc:

@@ -8,7 +8,7 @@ Each simulator package names one :class:`SimulatorDescriptor` in ``pyproject.tom
 A descriptor says which connector kinds the simulator stands in for (the names of the
 ``hub.connectors`` entry points), which port it takes in the demo, and how to start it as a real
 server: ``start(placement)`` gets a :class:`Placement` (port, schema catalog, the landscape's
-shared secret, a folder of its own, the region's municipalities as plain data) and returns what is
+shared secret, a folder of its own, the region's municipalities and what they offer as plain data) and returns what is
 :class:`Started`: the running server and the environment variables that point the region's
 destinations at it (an HTTP simulator gets it from :func:`serving`). :mod:`hub.sim.landscape`
 starts every simulator :func:`discover` finds, so another installed package adds one to
@@ -44,6 +44,21 @@ class Municipality(Protocol):
     def ars(self) -> str: ...
 
 
+class Offer(Protocol):
+    """A service a body routes through a kind of connector, as a routing platform's simulator needs it
+    (plain data from the region's routes, e.g. :class:`hub.routing.RoutedKey`): FIT-Connect's Routing
+    API answers by LeiKa key and ARS, so its simulator must know which keys each area routes."""
+
+    @property
+    def ars(self) -> str: ...
+
+    @property
+    def leika(self) -> str: ...
+
+    @property
+    def connector(self) -> str: ...
+
+
 class RunningServer(Protocol):
     """A simulator serving on loopback: where it listens, and how to end it (idempotently)."""
 
@@ -65,6 +80,8 @@ class Placement:
     work: Path
     """A folder of the simulator's own, removed when the landscape stops."""
     municipalities: tuple[Municipality, ...] = ()
+    offers: tuple[Offer, ...] = ()
+    """What the region routes: (ARS, LeiKa key, connector kind) of every route of a service with a key."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,7 @@ __all__ = [
     "GROUP",
     "InvalidSimulator",
     "Municipality",
+    "Offer",
     "Placement",
     "RunningServer",
     "SimulatorDescriptor",

@@ -23,6 +23,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from hub.sealing import Sealer
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 OVERFLOW = 5  # connections beyond the pool are opened per use: fine for bursts, costly as a habit
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable PostgreSQL host answers 503 after this, not after TCP's minutes
@@ -39,8 +41,10 @@ def normalise_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, sealer: Sealer | None = None) -> None:
         self.url = normalise_url(url)
+        self.sealer = sealer or Sealer(None)
+        """Seals personal content on its way in and opens it on its way out (off without a keyring)."""
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":

@@ -24,6 +24,7 @@ from hub.domain.message import MessageAttachment
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind
 from hub.domain.transitions import LeasedDelivery, Transition, given_back
 from hub.logging import CORRELATION_HEADER
+from hub.store import sealed_columns as contexts
 from hub.store.callback_outbox import CallbackOutbox
 from hub.store.db import Database
 from hub.store.events import event_row, insert_events
@@ -102,7 +103,13 @@ class DeliveryStore:
         }
         with self._single_statement() as conn:
             rows = {r.id: r for r in conn.execute(_LEASE, params)}
-        return [LeasedDelivery(**rows[i]._mapping, owner=owner) for i in delivery_ids if i in rows]
+        return [self._opened(rows[i]._mapping, owner) for i in delivery_ids if i in rows]
+
+    def _opened(self, row: Any, owner: str) -> LeasedDelivery:
+        """A leased row with its payload opened: the worker sends what intake mapped."""
+        values = dict(row)
+        values["payload"] = self.db.sealer.open(values["payload"], contexts.payload(values["id"]))
+        return LeasedDelivery(**values, owner=owner)
 
     def renew_leases(self, delivery_ids: Sequence[str], owners: Sequence[str], lease_seconds: float) -> int:
         """Extend the leases these workers still hold (the heartbeat of attempts in progress)."""
@@ -179,11 +186,26 @@ class DeliveryStore:
         """The submission's files in their posted order, for connectors that send them separately."""
         with self.db.read() as conn:
             rows = conn.execute(
-                select(attachment.c.file_name, attachment.c.media_type, attachment.c.sha256, attachment.c.content)
+                select(
+                    attachment.c.position,
+                    attachment.c.file_name,
+                    attachment.c.media_type,
+                    attachment.c.sha256,
+                    attachment.c.content,
+                )
                 .where(attachment.c.submission_id == submission_id)
                 .order_by(attachment.c.position)
             ).all()
-        return tuple(MessageAttachment(r.file_name, r.media_type, r.sha256, r.content) for r in rows)
+        open_ = self.db.sealer
+        return tuple(
+            MessageAttachment(
+                open_.open_text(r.file_name, contexts.file_name(submission_id, r.position)) or "",
+                r.media_type,
+                r.sha256,
+                open_.open(r.content, contexts.attachment(submission_id, r.position)),
+            )
+            for r in rows
+        )
 
     # -- the deferral of a waiting delivery (limits, pause) ------------------------------------
 

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, or_, select
 
 from hub.domain.clock import utcnow
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind
+from hub.store import sealed_columns as contexts
 from hub.store.db import Database
 from hub.store.tables import delivery, event, submission
 
@@ -107,7 +108,8 @@ class MappedMessage:
     submission_id: str
     municipality: str
     media_type: str
-    payload: bytes
+    payload: bytes | None
+    """None once the submission's content was purged."""
 
 
 _Q = TypeVar("_Q", bound=Select[Any])
@@ -139,6 +141,8 @@ def dead_letters_to_replay(
         )
         .join(submission, submission.c.id == delivery.c.submission_id)
         .where(delivery.c.state == S.DEAD.value, delivery.c.kind == DeliveryKind.SUBMISSION.value)
+        # A purged submission has nothing left to send: its dead letters are refused (Retention.refused_replays).
+        .where(submission.c.content_purged_at.is_(None))
     )
     if ids is not None:
         query = query.where(delivery.c.id.in_(list(ids)))
@@ -340,4 +344,8 @@ class OperatorViews:
                 .join(submission, submission.c.id == delivery.c.submission_id)
                 .where(delivery.c.submission_id == submission_id, delivery.c.kind == DeliveryKind.SUBMISSION.value)
             ).all()
-        return [MappedMessage(**r._mapping) for r in rows]
+        sealer = self.db.sealer
+        return [
+            MappedMessage(**{**r._mapping, "payload": sealer.open_bytes(r.payload, contexts.payload(r.delivery_id))})
+            for r in rows
+        ]

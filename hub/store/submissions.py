@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.domain.message import OutboundMessage
 from hub.domain.states import DeliveryKind, DeliveryState, EventKind, SubmissionStatus
+from hub.sealing import Sealer
+from hub.store import sealed_columns as contexts
 from hub.store.db import Database
 from hub.store.events import INSERT_EVENT, event_row
 from hub.store.tables import attachment, delivery, event, submission
@@ -83,6 +85,9 @@ class SubmissionView:
     received_at: datetime
     updated_at: datetime
     deliveries: list[DeliveryView]
+    content_purged_at: datetime | None = None
+    """When the personal content was removed (retention or erasure); the record stays until its period ends."""
+    content_purge_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,17 +104,17 @@ class EventView:
 _INSERTS = (insert(submission), insert(attachment), insert(delivery), INSERT_EVENT)
 
 
-def _rows(new: NewSubmission) -> list[tuple[Table, list[dict[str, Any]]]]:
-    """The rows of a new submission, in insert order (parents before children)."""
+def _rows(new: NewSubmission, sealer: Sealer) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """The rows of a new submission, in insert order (parents before children), personal content sealed."""
     return [
-        (submission, [_submission_row(new)]),
-        (attachment, [_attachment_row(new, i, a) for i, a in enumerate(new.attachments)]),
-        (delivery, [_delivery_row(new, d) for d in new.deliveries]),
+        (submission, [_submission_row(new, sealer)]),
+        (attachment, [_attachment_row(new, i, a, sealer) for i, a in enumerate(new.attachments)]),
+        (delivery, [_delivery_row(new, d, sealer) for d in new.deliveries]),
         (event, _first_events(new)),
     ]
 
 
-def _submission_row(new: NewSubmission) -> dict[str, Any]:
+def _submission_row(new: NewSubmission, sealer: Sealer) -> dict[str, Any]:
     return {
         "id": new.id,
         "client_id": new.client_id,
@@ -120,25 +125,25 @@ def _submission_row(new: NewSubmission) -> dict[str, Any]:
         "request_hash": new.request_hash,
         "status": SubmissionStatus.ACCEPTED.value,
         "delivery_count": len(new.deliveries),
-        "envelope": new.envelope,
+        "envelope": sealer.seal_json(new.envelope, contexts.envelope(new.id)),
         "received_at": new.received_at,
         "updated_at": new.received_at,
     }
 
 
-def _attachment_row(new: NewSubmission, position: int, a: NewAttachment) -> dict[str, Any]:
+def _attachment_row(new: NewSubmission, position: int, a: NewAttachment, sealer: Sealer) -> dict[str, Any]:
     return {
         "submission_id": new.id,
         "position": position,
-        "file_name": a.file_name,
+        "file_name": sealer.seal_text(a.file_name, contexts.file_name(new.id, position)),
         "media_type": a.media_type,
         "sha256": a.sha256,
         "size": len(a.content),
-        "content": a.content,
+        "content": sealer.seal(a.content, contexts.attachment(new.id, position)),
     }
 
 
-def _delivery_row(new: NewSubmission, d: NewDelivery) -> dict[str, Any]:
+def _delivery_row(new: NewSubmission, d: NewDelivery, sealer: Sealer) -> dict[str, Any]:
     now = new.received_at
     return {
         "id": d.id,
@@ -156,7 +161,7 @@ def _delivery_row(new: NewSubmission, d: NewDelivery) -> dict[str, Any]:
         "updated_at": now,
         "media_type": d.message.media_type,
         "headers": d.message.headers,
-        "payload": d.message.body,
+        "payload": sealer.seal(d.message.body, contexts.payload(d.id)),
     }
 
 
@@ -221,7 +226,7 @@ class SubmissionStore:
 
     def create(self, new: NewSubmission) -> None:
         """Store the submission, its attachments, deliveries and first events atomically."""
-        batches = _rows(new)
+        batches = _rows(new, self.db.sealer)
         try:
             if self.db.is_postgres:
                 with self.db.engine.connect() as conn:
@@ -269,6 +274,8 @@ class SubmissionStore:
             status=row.status,
             received_at=row.received_at,
             updated_at=row.updated_at,
+            content_purged_at=row.content_purged_at,
+            content_purge_reason=row.content_purge_reason,
             deliveries=[
                 DeliveryView(
                     id=d.id,
@@ -302,4 +309,5 @@ class SubmissionStore:
     def envelope(self, submission_id: str) -> dict[str, Any] | None:
         with self.db.read() as conn:
             value = conn.execute(select(submission.c.envelope).where(submission.c.id == submission_id)).scalar()
-        return value
+        opened: dict[str, Any] | None = self.db.sealer.open_json(value, contexts.envelope(submission_id))
+        return opened

@@ -74,7 +74,7 @@ attachment = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("submission_id", String(36), ForeignKey("submission.id"), nullable=False, index=True),
     Column("position", Integer, nullable=False),
-    Column("file_name", String(255), nullable=False),
+    Column("file_name", Text, nullable=False),  # sealed: longer than the 255 characters of a name
     Column("media_type", String(127), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("size", Integer, nullable=False),

@@ -28,7 +28,7 @@ from hub.testing.http_receivers import BackofficeReceiver, DmsReceiver, HttpSimR
 from hub.testing.network import closed_port, unreachable
 from hub.testing.receiver import Receiver
 from hub.testing.sftp_receiver import SftpReceiver
-from hub.testing.submissions import as_stored, demo_sample, load_envelope, submission_from
+from hub.testing.submissions import as_stored, demo_sample, demo_submission, load_envelope, submission_from
 from hub.testing.xta_receiver import XtaReceiver
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "as_stored",
     "closed_port",
     "demo_sample",
+    "demo_submission",
     "load_envelope",
     "new_message_id",
     "submission_from",

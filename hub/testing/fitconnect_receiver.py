@@ -1,7 +1,9 @@
 """A receiver over the FIT-Connect simulator (:mod:`hub.sim.fitconnect`), for connectors that submit to FIT-Connect.
 
 The simulator runs as a real server on loopback with one destination (its own RSA key, issued by
-the simulator's root CA) for one area (ARS) and the LeiKa keys it routes. The hub logs in with a
+the simulator's root CA) for one area (ARS) and the LeiKa keys it routes: by default those the
+deployment's region (``HUB_CONFIG_DIR``) routes for that area over FIT-Connect, the keys a
+connector is handed on the submission (:func:`hub.testing.demo_submission`). The hub logs in with a
 random client secret, put into the environment variable :data:`SECRET_ENV` while it runs
 (destinations name credentials by variable, never by value); the root CA is written to a file the
 destination's ``trustAnchorsFile`` names.
@@ -17,13 +19,15 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from hub.config import Settings
+from hub.routing import load_region, routed_keys
 from hub.schemas import SchemaCatalog
 from hub.sim.fitconnect import FitConnectSimulator
 from hub.sim.kit.server import ServerThread
@@ -33,27 +37,35 @@ CLIENT_ID = "emscher-lippe-hub-conformance"
 SECRET_ENV = "HUB_TESTING_FITCONNECT_SECRET"  # noqa: S105  (the name of a variable)
 AREA = "055620014014"
 """The ARS of the simulator's one destination (Gladbeck's)."""
-LEIKA_KEYS: Mapping[str, str] = {"wohngeld-antrag": "99000000000101", "hilfe-zum-lebensunterhalt": "99000000000102"}
-"""Stand-ins the simulator routes (no public LeiKa key was found for either service; see region.yaml)."""
+FIT_CONNECT_KINDS = ("sozialplattform",)
+"""Connector kinds that submit over FIT-Connect: their routes' keys are the ones the simulator routes."""
+
+
+def region_keys(area: str = AREA) -> list[str]:
+    """The LeiKa keys the deployment's region routes for ``area`` over FIT-Connect."""
+    region = load_region(Settings().config_dir)
+    return sorted({k.leika for k in routed_keys(region) if k.ars == area and k.connector in FIT_CONNECT_KINDS})
 
 
 class FitConnectReceiver:
     """A running :class:`~hub.sim.fitconnect.FitConnectSimulator`; ``address`` is its base URL."""
 
-    def __init__(self, sim: FitConnectSimulator, url: str, trust_anchors: Path, leika_keys: Mapping[str, str]) -> None:
+    def __init__(self, sim: FitConnectSimulator, url: str, trust_anchors: Path, leika_keys: Sequence[str]) -> None:
         self.sim = sim
         self._address = url.rstrip("/")
         self.trust_anchors = trust_anchors
-        self.leika_keys = dict(leika_keys)
+        self.leika_keys = tuple(leika_keys)
         self.control = httpx.Client(base_url=self._address, timeout=10)
 
     @classmethod
     @contextmanager
-    def serve(cls, area: str = AREA, leika_keys: Mapping[str, str] = LEIKA_KEYS) -> Iterator[FitConnectReceiver]:
-        """Run the simulator with a fresh client secret (in :data:`SECRET_ENV` while it runs)."""
+    def serve(cls, area: str = AREA, leika_keys: Sequence[str] | None = None) -> Iterator[FitConnectReceiver]:
+        """Run the simulator with a fresh client secret (in :data:`SECRET_ENV` while it runs), routing
+        ``leika_keys`` for ``area`` (default: :func:`region_keys`)."""
+        keys = list(region_keys(area) if leika_keys is None else leika_keys)
         secret = secrets.token_urlsafe(16)
         sim = FitConnectSimulator(SchemaCatalog.from_env(), {CLIENT_ID: secret})
-        sim.state.add_destination("Sozialamt (conformance)", area, list(leika_keys.values()))
+        sim.state.add_destination("Sozialamt (conformance)", area, keys)
         with (
             environment_variable(SECRET_ENV, secret),
             tempfile.TemporaryDirectory(prefix="hub-fitconnect-") as folder,
@@ -61,7 +73,7 @@ class FitConnectReceiver:
         ):
             trust_anchors = Path(folder) / "fit-connect-roots.pem"
             trust_anchors.write_bytes(sim.state.ca.pem())
-            receiver = cls(sim, server.url, trust_anchors, leika_keys)
+            receiver = cls(sim, server.url, trust_anchors, keys)
             try:
                 yield receiver
             finally:
@@ -82,7 +94,6 @@ class FitConnectReceiver:
             "clientSecretEnv": SECRET_ENV,
             "trustAnchorsFile": str(self.trust_anchors),
             "ars": AREA,
-            "leikaKeys": self.leika_keys,
             "timeoutSeconds": 5,
             **changes,
         }
@@ -116,4 +127,4 @@ class FitConnectReceiver:
         return ids
 
 
-__all__ = ["AREA", "LEIKA_KEYS", "SECRET_ENV", "FitConnectReceiver"]
+__all__ = ["AREA", "SECRET_ENV", "FitConnectReceiver", "region_keys"]

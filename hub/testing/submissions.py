@@ -5,7 +5,8 @@
 model, attachments decoded, the envelope's ``attachments`` reduced to their metadata.
 :func:`as_stored` is the other end: the message as the delivery worker rebuilds it from the
 database on every attempt (headers through JSON, the stored files beside it when the connector
-``sends_attachments``), so a test sends exactly what the hub would.
+``sends_attachments``), so a test sends exactly what the hub would. :func:`demo_submission` is a
+sample of the deployment config as intake hands it on, with its service's LeiKa key from the region.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from hub.config import Settings
 from hub.connectors.base import AttachmentData, Connector, SubmissionData
 from hub.domain.envelope import SubmissionRequest
 from hub.domain.message import MessageAttachment, OutboundMessage
+from hub.routing import load_region
 
 
 def submission_from(
@@ -28,8 +31,10 @@ def submission_from(
     *,
     submission_id: str | None = None,
     received_at: datetime | None = None,
+    leika: str | None = None,
 ) -> SubmissionData:
-    """The submission intake would hand a connector for this envelope (form schemas are not checked).
+    """The submission intake would hand a connector for this envelope (form schemas are not checked);
+    ``leika`` is its service's LeiKa key, as intake takes it from the region.
 
     Raises ``pydantic.ValidationError`` for an envelope the API would refuse with 422.
     """
@@ -47,6 +52,7 @@ def submission_from(
         received_at=received_at or datetime.now(UTC),
         envelope=data,
         attachments=attachments,
+        leika=leika,
     )
 
 
@@ -60,6 +66,18 @@ def demo_sample(name: str) -> dict[str, Any]:
     """A sample envelope of the deployment config (``HUB_CONFIG_DIR/samples/<name>.json``), e.g.
     ``demo_sample("hundesteuer-anmeldung")``: every sample there is a valid submission of its service."""
     return load_envelope(Settings().config_dir / "samples" / f"{name}.json")
+
+
+def demo_submission(name: str) -> SubmissionData:
+    """:func:`demo_sample` ``name`` as intake hands it to a connector: with its service's LeiKa key."""
+    envelope = demo_sample(name)
+    return submission_from(envelope, leika=_demo_keys().get(str(envelope["service"])))
+
+
+@cache
+def _demo_keys() -> dict[str, str]:
+    services = load_region(Settings().config_dir).services.values()
+    return {s.id: s.leika for s in services if s.leika}
 
 
 def as_stored(message: OutboundMessage, submission: SubmissionData, connector: Connector) -> OutboundMessage:
@@ -77,4 +95,4 @@ def as_stored(message: OutboundMessage, submission: SubmissionData, connector: C
     return OutboundMessage(message.message_id, message.media_type, bytes(message.body), headers, files)
 
 
-__all__ = ["as_stored", "demo_sample", "load_envelope", "submission_from"]
+__all__ = ["as_stored", "demo_sample", "demo_submission", "load_envelope", "submission_from"]

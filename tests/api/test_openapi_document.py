@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from hub.api import catalogued_branch as catalogued
 from hub.api.openapi import build_document
 from hub.api.submission_schema import SubmissionContract, build_contract
 from hub.routing.region import load_region
@@ -162,8 +163,17 @@ def test_the_region_schema_accepts_every_sample(region_document: dict[str, Any])
 
 def test_every_service_has_its_sample_as_example(region_contract: SubmissionContract) -> None:
     samples = {path.stem for path in (REAL_CONFIG / "samples").glob("*.json")}
-    assert set(region_contract.examples) == samples
+    # and the generic path its own (region.yaml catalogue.sample)
+    assert set(region_contract.examples) == samples | {catalogued.NAME}
     assert set(region_contract.services) == samples
+
+
+def test_the_generic_example_is_a_catalogued_service_the_schema_accepts(
+    region_contract: SubmissionContract, region_document: dict[str, Any]
+) -> None:
+    example = region_contract.examples[catalogued.NAME]["value"]
+    assert example["service"].startswith("leika-")
+    assert _validator(region_document).is_valid(example)
 
 
 @pytest.mark.parametrize(("case", "envelope"), _invalid_variants(), ids=lambda v: v if isinstance(v, str) else "")

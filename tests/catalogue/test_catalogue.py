@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from hub.config import PROJECT_ROOT
-from hub.routing.region import load_region
+from hub.routing import load_region, routed_keys
 from hub.schemas import SchemaCatalog
 from hub.sim.landscape import Landscape
 from hub.sim.sftp import SftpSimulator
@@ -33,7 +33,8 @@ SAMPLES = REGION / "samples"
 
 @pytest.fixture(scope="module")
 def landscape() -> Iterator[Landscape]:
-    with Landscape(SchemaCatalog.from_env(), load_region(REGION).municipalities.values()) as started:
+    region = load_region(REGION)
+    with Landscape(SchemaCatalog.from_env(), region.municipalities.values(), offers=routed_keys(region)) as started:
         assert started.skipped == {}, started.skipped
         yield started
 

@@ -56,6 +56,7 @@ def dms() -> Iterator[Landscape]:
 def hub(tmp_path: Path, dms: Landscape, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningHub]:
     for name, value in dms.environment().items():
         monkeypatch.setenv(name, value)
+    httpx.delete(f"{dms.servers['dms'].url}/_sim/messages", timeout=30).raise_for_status()
     target = tmp_path / "emscher-lippe"
     shutil.copytree(REGION, target)
     path = target / "region.yaml"
@@ -163,7 +164,7 @@ def test_a_generic_submission_the_catalogue_or_the_form_refuses_names_the_field(
     portal = httpx.Client(base_url=str(hub.api.base_url), headers={"Authorization": f"Bearer {key}"}, timeout=30)
     municipal = sorted(generic.catalogue.of_kind(ServiceKind.MUNICIPAL) - set(generic.overridden))[0]
     federal = sorted(generic.catalogue.of_kind(ServiceKind.FEDERAL))[0]
-    own_key, own_service = sorted(generic.overridden.items())[0]
+    own_key, own_services = sorted(generic.overridden.items())[0]
 
     def problem(envelope: dict[str, Any]) -> dict[str, Any]:
         answer = portal.post("/v1/submissions", json=envelope)
@@ -175,7 +176,8 @@ def test_a_generic_submission_the_catalogue_or_the_form_refuses_names_the_field(
     # A federal service is not the municipality's, an overridden key names the service to use
     refused = problem(generic_envelope(federal, "Bund", "05562014", 1))
     assert [e["pointer"] for e in refused["errors"]] == ["/service"]
-    assert own_service in problem(generic_envelope(own_key, "eigen", "05562014", 2))["errors"][0]["detail"]
+    detail = problem(generic_envelope(own_key, "eigen", "05562014", 2))["errors"][0]["detail"]
+    assert all(repr(service) in detail for service in own_services), detail
     # Without the application as PDF the form is refused at its documents
     envelope = generic_envelope(municipal, "x", "05562014", 3)
     envelope["form"]["documents"][0]["role"] = "nachweis"
@@ -190,4 +192,43 @@ def test_a_generic_submission_the_catalogue_or_the_form_refuses_names_the_field(
     assert {"$ref": "#/components/schemas/Submission-catalogued"} in request["oneOf"]
     branch = document["components"]["schemas"]["Submission-catalogued"]
     assert branch["properties"]["service"]["pattern"] == "^leika-[0-9]{14}$"
+    examples = document["paths"]["/v1/submissions"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    assert (
+        examples["catalogued"]["value"]["service"] == json.loads(generic.sample.read_text(encoding="utf-8"))["service"]
+    )
+    portal.close()
+
+
+def test_the_regions_generic_sample_is_filed_with_all_its_documents(hub: RunningHub, dms: Landscape) -> None:
+    # Given the sample region.yaml names for the generic path (the README's example): a Baumfällung
+    # in Gladbeck with the application as PDF and a photo
+    generic = load_region(REGION).generic
+    assert generic is not None
+    assert generic.sample is not None
+    envelope = json.loads(generic.sample.read_text(encoding="utf-8"))
+    _, key = hub.ctx.clients.create("portal-generic", ["*"])
+    portal = httpx.Client(base_url=str(hub.api.base_url), headers={"Authorization": f"Bearer {key}"}, timeout=30)
+
+    # When the portal posts it
+    answer = portal.post("/v1/submissions", json=envelope)
+    assert answer.status_code == 202, answer.text
+    status_url = f"/v1/submissions/{answer.json()['id']}"
+
+    def delivered() -> dict[str, Any] | None:
+        current: dict[str, Any] = portal.get(status_url).json()
+        return current if current["status"] == "delivered" else None
+
+    status = wait_for(delivered, timeout=30, interval=0.2, what="the generic sample delivered")
+    assert status is not None
+
+    # Then Gladbeck's DMS has it as valid xdomea 3.1.0, every field and both files in it
+    assert [d["destination"] for d in status["deliveries"]] == ["gladbeck-dms"]
+    (message,) = httpx.get(f"{dms.servers['dms'].url}/_sim/messages", timeout=30).json()
+    root = parse_xml(message["xml"].encode())
+    assert SchemaCatalog.from_env().validator("xdomea-3.1.0", "xdomea.xsd").validate(root) == []
+    for section in envelope["form"]["sections"]:
+        for field in section["fields"]:
+            assert str(field["value"]).lower() in message["xml"].lower(), field["key"]
+    sent = sorted(sha256(base64.b64decode(a["content"])) for a in envelope["attachments"])
+    assert sorted(f["sha256"] for f in message["files"]) == sent
     portal.close()

@@ -31,6 +31,7 @@ from hub.sim.kit.server import ServerThread
 from tests.conftest import _truncate, make_settings, start_hub, stop_hub
 from tests.support.cli import clean_environ
 from tests.support.envelopes import sample
+from tests.support.sealing import TEST_KEYRING
 from tests.support.waiting import wait_for, wait_status
 
 READY_SECONDS = 60.0
@@ -146,6 +147,7 @@ def start_group(postgres_url: str, redis_url: str, region_dir: Path, tmp_path: P
         env = {
             **clean_environ(),
             "HUB_DATABASE_URL": postgres_url,
+            "HUB_DATA_KEYS": TEST_KEYRING,
             "HUB_BROKER_URL": redis_url,
             "HUB_CONFIG_DIR": str(region_dir),
             "HUB_SCHEMA_PATH": os.environ.get("HUB_SCHEMA_PATH", ""),

@@ -272,6 +272,22 @@ def test_no_postal_code_belongs_to_two_bodies() -> None:
             seen[code] = m["name"]
 
 
+@cache
+def catalogue_document() -> dict[str, Any]:
+    path = CONFIG / "catalogue" / "ozg-nrw.services.json"
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def catalogue_source() -> dict[str, Any]:
+    source: dict[str, Any] = catalogue_document()["source"]
+    return source
+
+
+def catalogue_rows() -> dict[int, dict[str, Any]]:
+    return {e["sourceId"]: e for e in catalogue_document()["services"]}
+
+
 def test_the_services_are_those_of_the_brief_with_citable_leika_keys() -> None:
     assert tuple(services()) == SERVICES
     for sid, s in services().items():
@@ -285,8 +301,16 @@ def test_the_services_are_those_of_the_brief_with_citable_leika_keys() -> None:
         else:
             assert isinstance(s["leika"], str), f"{sid}: quote the LeiKa key"
             assert re.fullmatch(r"99[0-9]{12}", s["leika"]), f"{sid}: LeiKa {s['leika']!r}"
-            assert isinstance(s["leikaSource"], str), f"{sid}: a LeiKa key needs its source"
-            assert s["leikaSource"], f"{sid}: a LeiKa key needs its source"
+            source = s["leikaSource"]
+            assert isinstance(source, dict), f"{sid}: a LeiKa key needs its source"
+            assert {"repo", "commit", "path", "table", "id", "name"} <= set(source), f"{sid}: {source}"
+            # traceable: the shipped catalogue (read from that same dump) has that row with that key
+            entry = catalogue_rows().get(source["id"])
+            assert entry is not None, f"{sid}: ozg_service row {source['id']} is not in the catalogue"
+            assert entry["leika"] == s["leika"], f"{sid}: row {source['id']} has {entry['leika']}"
+            assert entry["name"] == source["name"], f"{sid}: row {source['id']} is {entry['name']!r}"
+            assert source["commit"] == catalogue_source()["commit"]
+            assert s.get("leikaWhy"), f"{sid}: say why that row"
 
 
 def test_destination_templates_expand_to_known_connectors_with_policies() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from hub.connectors.base import OutboundMessage, SubmissionData
-from hub.testing import ConnectorConformance, Unmappable, demo_sample, submission_from
+from hub.testing import ConnectorConformance, Unmappable, demo_sample, demo_submission, submission_from
 from hub.testing.fitconnect_receiver import FitConnectReceiver
 
 
@@ -30,12 +30,16 @@ class TestSozialplattformConnector(ConnectorConformance[FitConnectReceiver]):
         return receiver.settings(address)
 
     def samples(self) -> Sequence[SubmissionData]:
-        return [submission_from(demo_sample(name)) for name in ("wohngeld-antrag", "hilfe-zum-lebensunterhalt")]
+        return [demo_submission(name) for name in ("wohngeld-antrag", "hilfe-zum-lebensunterhalt")]
 
     def unmappable_samples(self) -> Sequence[Unmappable]:
         envelope = demo_sample("wohngeld-antrag")
         del envelope["form"]["monthlyHousingCosts"]
-        return [Unmappable(submission_from(envelope), "/form/monthlyHousingCosts")]
+        return [
+            Unmappable(
+                submission_from(envelope, leika=demo_submission("wohngeld-antrag").leika), "/form/monthlyHousingCosts"
+            )
+        ]
 
     def delivered_id(self, message: OutboundMessage) -> str:
         return str(orjson.loads(message.body)["senderReference"])

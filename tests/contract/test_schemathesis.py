@@ -1,7 +1,7 @@
 """Schemathesis against the real hub over real HTTP: every phase, every check, zero failures.
 
 The hub is the test region's (three services in Gladbeck and Herten) on PostgreSQL, with the
-simulated back office as destination and a key holding both the portal and the operator role, so
+simulated back office as destination and a key holding the portal, operator and admin roles, so
 every operation can be reached. A bounded run: ``MAX_EXAMPLES`` per operation and phase takes
 about a minute on the 2-core development machine (the limit below is five). A longer run against
 a running hub is in the README ("Contract tests").
@@ -35,7 +35,7 @@ TIME_LIMIT_SECONDS = 300
 def contract_hub(postgres_url: str, region_dir: Path, sim: httpx.Client) -> Iterator[tuple[RunningHub, str]]:
     _truncate(postgres_url)  # earlier tests leave their API clients behind
     running = start_hub(make_settings(postgres_url, region_dir, log_level="WARNING"))
-    _, key = running.ctx.clients.create("contract-test", ["*"], roles=["portal", "operator"])
+    _, key = running.ctx.clients.create("contract-test", ["*"], roles=["portal", "operator", "admin"])
     yield running, key
     stop_hub(running)
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from hub.store import sealed_columns
 from hub.store.tables import delivery as delivery_table
 from tests.conftest import RunningHub
 from tests.support.envelopes import sample
@@ -35,8 +36,8 @@ def inject(vendor_sim: httpx.Client, **rule: object) -> None:
 
 
 def stored_payload(hub: RunningHub, message_id: str) -> bytes:
-    """The message the hub stored for the delivery at intake (what every attempt sends)."""
+    """The message the hub stored for the delivery at intake (what every attempt sends), opened."""
     with hub.ctx.db.read() as conn:
-        query = select(delivery_table.c.payload).where(delivery_table.c.message_id == message_id)
-        payload: bytes = conn.execute(query).scalar_one()
-    return bytes(payload)
+        query = select(delivery_table.c.id, delivery_table.c.payload).where(delivery_table.c.message_id == message_id)
+        delivery_id, payload = conn.execute(query).one()
+    return hub.ctx.db.sealer.open(bytes(payload), sealed_columns.payload(delivery_id))

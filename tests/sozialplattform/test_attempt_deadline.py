@@ -30,7 +30,7 @@ from hub.errors import PermanentError, TransientError
 from hub.mapping.catalog import MappingCatalog
 from hub.schemas import SchemaCatalog
 from tests.support.envelopes import sample
-from tests.support.fitconnect import CLIENT_ID, TEST_LEIKA, RunningFitConnect
+from tests.support.fitconnect import CLIENT_ID, LEIKA, RunningFitConnect
 
 DEADLINE = 2.0
 LATEST = 6.0
@@ -53,7 +53,6 @@ def connector(
             "clientSecretEnv": "HUB_TEST_FITCONNECT_SECRET",
             "trustAnchorsFile": str(fitconnect.trust_anchors),
             "ars": "055620014014",
-            "leikaKeys": TEST_LEIKA,
             "timeoutSeconds": 10,
         },
     )
@@ -71,7 +70,8 @@ def wohngeld_message(connector: SozialplattformConnector) -> OutboundMessage:
         for a in envelope.pop("attachments")
     )
     assert all(hashlib.sha256(f.content).hexdigest() == f.sha256 for f in files)
-    built = connector.build(SubmissionData(str(uuid.uuid4()), datetime.now(UTC), envelope, files), str(uuid.uuid4()))
+    submission = SubmissionData(str(uuid.uuid4()), datetime.now(UTC), envelope, files, LEIKA["wohngeld-antrag"])
+    built = connector.build(submission, str(uuid.uuid4()))
     attached = tuple(MessageAttachment(f.file_name, f.media_type, f.sha256, f.content) for f in files)
     return OutboundMessage(built.message_id, built.media_type, built.body, built.headers, attached)
 

@@ -19,7 +19,9 @@ from structlog.testing import capture_logs
 
 from hub.config import PROJECT_ROOT
 from tests.conftest import RunningHub
-from tests.support.fitconnect import CALLBACK_SECRET, CLIENT_SECRET, RunningFitConnect
+from tests.support.envelopes import sample
+from tests.support.fitconnect import CALLBACK_SECRET, CLIENT_SECRET, LEIKA, SERVICES, RunningFitConnect
+from tests.support.region import GLADBECK, HERTEN
 from tests.support.waiting import wait_for
 
 SAMPLE = PROJECT_ROOT / "config" / "emscher-lippe" / "samples" / "wohngeld-antrag.json"
@@ -84,7 +86,7 @@ def test_a_wohngeld_antrag_is_encrypted_submitted_decrypted_and_accepted(
     assert base64.b64decode(received["attachments"][announced["attachmentId"]]) == pdf
     assert announced["hash"]["content"] == hashlib.sha512(pdf).hexdigest()
     assert received["problems"] == []
-    assert received["serviceType"]["identifier"] == "urn:de:fim:leika:leistung:99000000000101"
+    assert received["serviceType"]["identifier"] == f"urn:de:fim:leika:leistung:{LEIKA['wohngeld-antrag']}"
     # ... and the hub shows it delivered and accepted
     assert accepted["state"] == "delivered"
     assert accepted["status"] == "delivered"
@@ -100,6 +102,38 @@ def test_a_wohngeld_antrag_is_encrypted_submitted_decrypted_and_accepted(
     assert "PRIVATE KEY" not in text
     assert '"d":' not in text  # no private JWK member
     assert any(e["event"] == "fitconnect_submitted" for e in logs)
+
+
+def test_every_fit_connect_service_is_routed_by_its_real_leika_key_and_the_bodys_ars(
+    hub: RunningHub, fc: httpx.Client, fitconnect: RunningFitConnect
+) -> None:
+    # Given every service the region routes over FIT-Connect, for Gladbeck and Herten
+    bodies = {GLADBECK: "055620014014", HERTEN: "055620020020"}
+    asked_before = len(fc.get("/_sim/routes").json())
+
+    # When each one's sample is posted for each body and delivered
+    posted = {}
+    for service in SERVICES:
+        for ags in bodies:
+            posted[_submit(hub, sample(service, municipality=ags, portalReference=f"FC-{service}-{ags}"))] = (
+                service,
+                ags,
+            )
+    for submission_id in posted:
+        wait_for(lambda s=submission_id: _delivery(hub, s)["state"] == "delivered", what="every FIT-Connect delivery")
+
+    # Then the Routing API was asked with the service's LeiKa key from the region and the body's ARS ...
+    asked = fc.get("/_sim/routes").json()[asked_before:]
+    expected = {(LEIKA[service], bodies[ags]) for service, ags in posted.values()}
+    assert {(q["leikaKey"], q["ars"]) for q in asked} == expected
+    assert all(q["found"] == 1 for q in asked)
+    # ... and each submission names that key as its serviceType
+    received = {
+        s["metadata"]["additionalReferenceInfo"]["senderReference"]: s for s in fc.get("/_sim/submissions").json()
+    }
+    for service, ags in posted.values():
+        identifier = received[f"FC-{service}-{ags}"]["serviceType"]["identifier"]
+        assert identifier == f"urn:de:fim:leika:leistung:{LEIKA[service]}"
 
 
 def test_a_rejected_submission_turns_dead_with_the_platforms_problems(hub: RunningHub, fc: httpx.Client) -> None:

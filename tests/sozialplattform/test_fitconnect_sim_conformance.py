@@ -13,7 +13,7 @@ from jsonschema.validators import extend
 from connectors.fitconnect.keys import checked_encryption_key
 from hub.errors import PermanentError
 from hub.sim.fitconnect.pki import CertificateAuthority
-from tests.support.fitconnect import STANDARDS, TEST_LEIKA, RunningFitConnect
+from tests.support.fitconnect import LEIKA, STANDARDS, RunningFitConnect
 
 
 def _openapi() -> dict[str, Any]:
@@ -30,7 +30,7 @@ def _validator(name: str) -> Any:
 def test_routes_answer_is_a_valid_route_result(fitconnect: RunningFitConnect) -> None:
     # Given the Routing API's parameters as the YAML declares them
     parameters = _openapi()["components"]["parameters"]
-    leika, ars = TEST_LEIKA["wohngeld-antrag"], "055620014014"
+    leika, ars = LEIKA["wohngeld-antrag"], "055620014014"
     Draft4Validator(parameters["leika-key"]["schema"]).validate(leika)
     Draft4Validator(parameters["ars"]["schema"]).validate(ars)
 

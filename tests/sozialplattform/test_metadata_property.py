@@ -17,7 +17,7 @@ from hub.config import PROJECT_ROOT
 from hub.connectors.base import AttachmentData, ConnectorContext, Destination, SubmissionData
 from hub.mapping.catalog import MappingCatalog
 from hub.schemas import SchemaCatalog
-from tests.support.fitconnect import TEST_LEIKA
+from tests.support.fitconnect import LEIKA
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
 dates = st.dates().map(lambda d: d.isoformat())
@@ -64,7 +64,7 @@ def _connector(catalog: SchemaCatalog) -> SozialplattformConnector:
         name="Sozialplattform Gladbeck",
         connector="sozialplattform",
         standard="fit-connect-json",
-        settings={"ars": "055620014014", "leikaKeys": TEST_LEIKA},
+        settings={"ars": "055620014014"},
     )
     context = ConnectorContext(mappings=MappingCatalog.load(PROJECT_ROOT / "mappings"), schemas=catalog)
     return SozialplattformConnector(destination, context)
@@ -85,7 +85,7 @@ def test_every_emitted_metadata_document_is_valid(
     if reference is not None:
         envelope["portalReference"] = reference
     attachments = tuple(AttachmentData(n, m, hashlib.sha256(c).hexdigest(), c) for n, m, c in attached)
-    submission = SubmissionData(str(uuid.uuid4()), datetime.now(UTC), envelope, attachments)
+    submission = SubmissionData(str(uuid.uuid4()), datetime.now(UTC), envelope, attachments, LEIKA["wohngeld-antrag"])
 
     # When the connector builds the message, and the metadata is made from it as at send time
     message = _connector(catalog).build(submission, str(uuid.uuid4()))

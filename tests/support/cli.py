@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.config import PROJECT_ROOT
+from tests.support.sealing import TEST_KEYRING
 
 CLI_TIMEOUT_SECONDS = 60.0
 
@@ -30,6 +31,7 @@ def hub_env(database_url: str, config_dir: Path, **extra: str) -> dict[str, str]
     return {
         **clean_environ(),
         "HUB_DATABASE_URL": database_url,
+        "HUB_DATA_KEYS": TEST_KEYRING,
         "HUB_CONFIG_DIR": str(config_dir),
         "HUB_LOG_LEVEL": "WARNING",
         "COLUMNS": "250",

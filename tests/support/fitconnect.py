@@ -1,7 +1,8 @@
 """The FIT-Connect simulator for tests, and a region whose Gladbeck and Herten reach it.
 
-The LeiKa keys here are test fixtures of the simulator's routing (no real key was found); the
-simulator routes whatever key the region names.
+The services and their LeiKa keys come from the real region: every service it routes to a
+``sozialplattform`` destination, with the key its ``services:`` entry records; the simulator's
+destinations route exactly those keys.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from hub.config import PROJECT_ROOT
+from hub.routing import load_region
 from hub.schemas import SchemaCatalog
 from hub.sim.fitconnect import FitConnectSimulator
 from hub.sim.kit.server import ServerThread
@@ -22,8 +24,26 @@ STANDARDS = PROJECT_ROOT.parent / "shared" / "standards"
 CLIENT_ID = "emscher-lippe-hub-test"
 CLIENT_SECRET = "fc-client-secret-7d1e0a9b4c"
 CALLBACK_SECRET = "fc-callback-secret-52af0c"
-TEST_LEIKA = {"wohngeld-antrag": "99000000000101", "hilfe-zum-lebensunterhalt": "99000000000102"}
-SERVICES = ("wohngeld-antrag", "hilfe-zum-lebensunterhalt")
+CONNECTOR = "sozialplattform"
+
+
+def _fit_connect_services() -> dict[str, str]:
+    """service -> LeiKa key of every service the real region routes over FIT-Connect."""
+    region = load_region(REAL_CONFIG)
+    routed = {
+        route.service
+        for route in region.routes.values()
+        if any(region.destinations[d].connector == CONNECTOR for d in route.destinations)
+    }
+    keys = {s: region.services[s].leika for s in sorted(routed)}
+    missing = [s for s, key in keys.items() if not key]
+    assert not missing, f"services routed over FIT-Connect without a LeiKa key: {missing}"
+    return {s: str(key) for s, key in keys.items()}
+
+
+LEIKA = _fit_connect_services()
+"""The real region's LeiKa key of each service it routes over FIT-Connect."""
+SERVICES = tuple(LEIKA)
 
 
 def schema_catalog() -> SchemaCatalog:
@@ -46,7 +66,7 @@ def start_fitconnect(directory: Path, municipalities: dict[str, str]) -> Running
     """The simulator with one destination (and its RSA-4096 key) per ARS; its root CA written as PEM."""
     sim = FitConnectSimulator(schema_catalog(), {CLIENT_ID: CLIENT_SECRET})
     for name, ars in municipalities.items():
-        sim.state.add_destination(f"Sozialamt {name}", ars, list(TEST_LEIKA.values()))
+        sim.state.add_destination(f"Sozialamt {name}", ars, list(LEIKA.values()))
     directory.mkdir(parents=True, exist_ok=True)
     anchors = directory / "fit-connect-roots.pem"
     anchors.write_bytes(sim.state.ca.pem())
@@ -81,7 +101,6 @@ def write_fitconnect_region(directory: Path, fitconnect: RunningFitConnect, **se
                     "callbackSecretEnv": "HUB_TEST_FITCONNECT_CALLBACK_SECRET",
                     "trustAnchorsFile": str(fitconnect.trust_anchors),
                     "ars": "{ars}",
-                    "leikaKeys": TEST_LEIKA,
                     "timeoutSeconds": 5,
                     **settings,
                 },

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from hub.config import PROJECT_ROOT
+from tests.support.sealing import TEST_KEYRING
 from tests.support.waiting import wait_for
 
 
@@ -16,6 +17,7 @@ def worker_env(database_url: str, redis_url: str, region: Path, **extra: str) ->
     return {
         **os.environ,
         "HUB_DATABASE_URL": database_url,
+        "HUB_DATA_KEYS": TEST_KEYRING,
         "HUB_BROKER_URL": redis_url,
         "HUB_CONFIG_DIR": str(region),
         "HUB_REQUEUE_AFTER_SECONDS": "2",

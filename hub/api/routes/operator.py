@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +16,10 @@ from hub.api.models import (
     DESTINATION_ID,
     AuditEntryOut,
     DestinationOut,
+    EraseIn,
+    EraseOut,
     OperatorDeliveryOut,
+    RefusedReplay,
     ReplayIn,
     ReplayOut,
     replay_schema,
@@ -28,6 +31,7 @@ from hub.errors import FieldProblem
 from hub.mapping import pointer
 from hub.routing.forms import FormSchema
 from hub.service.access import ApiClient
+from hub.service.retention import SubmissionNotFound
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 
@@ -125,7 +129,12 @@ async def replay_dead(request: Request, services: Services, operator: Operator) 
             actor=f"api:{operator.name}",
         )
     )
-    return ReplayOut(replayed=replayed, count=len(replayed))
+    refused = await run_in_threadpool(services.retention.refused_replays, body.ids)
+    return ReplayOut(
+        replayed=replayed,
+        count=len(replayed),
+        refused=[RefusedReplay(id=d, reason=reason) for d, reason in refused.items()],
+    )
 
 
 @router.get("/destinations", response_model=list[DestinationOut], responses=problems(503))
@@ -175,3 +184,31 @@ async def audit_log(
         lambda: services.queries.audit_entries(actor=actor, action=action, target=target, limit=limit)
     )
     return [AuditEntryOut(**e.__dict__) for e in entries]
+
+
+@router.post(
+    "/submissions/{submission_id}/erase",
+    response_model=EraseOut,
+    summary="Erase a submission's personal content now (admins)",
+    description=(
+        "Removes the envelope, attachments, mapped messages, receipts and error texts at once (GDPR Art. 17); "
+        "deliveries that have not reached their receiver are cancelled. Audited with the reason. "
+        "Needs an API key with the admin role."
+    ),
+    responses=problems(404, 422, 503),
+)
+async def erase_submission(
+    body: EraseIn,
+    services: Services,
+    admin: Admin,
+    submission_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
+) -> EraseOut:
+    try:
+        cancelled = await run_in_threadpool(
+            lambda: services.retention.erase(
+                submission_id, actor=f"api:{admin.name}", reason=body.reason, scope=_scope(admin)
+            )
+        )
+    except SubmissionNotFound:
+        raise Problem("not-found", f"no submission {submission_id}") from None
+    return EraseOut(id=submission_id, erased=cancelled is not None, cancelled=cancelled or [])

@@ -143,6 +143,10 @@ async def create_submission(request: Request) -> Response:
     "/{submission_id}",
     response_model=SubmissionOut,
     name="get_submission",
+    description=(
+        "The submission's status and deliveries. A response that carries a receiver's receipt or error text "
+        "is a read of personal data and is written to the audit log (`read-personal-data`, actor `api:CLIENT`)."
+    ),
     responses=problems(404, 422, 503),
 )
 async def get_submission(submission_id: SubmissionId, services: Services, client: PortalClient) -> SubmissionOut:
@@ -173,7 +177,15 @@ async def get_submission(submission_id: SubmissionId, services: Services, client
     )
 
 
-@router.get("/{submission_id}/events", response_model=EventsOut, responses=problems(404, 422, 503))
+@router.get(
+    "/{submission_id}/events",
+    response_model=EventsOut,
+    description=(
+        "The submission's event log after `after`. A page with events that quote a receipt or a receiver's "
+        "answer is a read of personal data and is written to the audit log (`read-personal-data`)."
+    ),
+    responses=problems(404, 422, 503),
+)
 async def get_events(
     submission_id: SubmissionId,
     services: Services,

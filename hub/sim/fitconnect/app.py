@@ -16,7 +16,8 @@ Control (``/_sim``): ``GET /_sim/submissions`` (decrypted content, base64), ``PU
 (``{"outcome": "accept"|"reject"|"none", "problems": [...]}``), ``PUT /_sim/callback``
 (``{"url", "secret"}``: NEW_EVENTS callbacks, HMAC-SHA512 signed), ``POST /_sim/forge``
 (``{"caseId", "submissionId", "event"}``: append a SET signed with a foreign key), ``PUT /_sim/routes``
-(``{"forgeSignatures": true}``: routes signed with a foreign key), and
+(``{"forgeSignatures": true}``: routes signed with a foreign key), ``GET /_sim/routes`` (every Routing
+API query: ``leikaKey``, ``ars``, ``found``), and
 ``/_sim/faults`` (the shared fault rules; ``system`` is ``token``, ``routing`` or ``submission``;
 e.g. ``{"mode": "status", "status": 429, "retryAfter": 1}``, ``{"mode": "timeout"}`` that never answers,
 ``{"mode": "trickle", "intervalMs": 500}`` that answers one byte at a time, ``{"mode": "html"}``,
@@ -77,7 +78,7 @@ class FitConnectSimulator:
                 Route("/_sim/decision", self.sim_decision, methods=["PUT"]),
                 Route("/_sim/callback", self.sim_callback, methods=["PUT"]),
                 Route("/_sim/forge", self.sim_forge, methods=["POST"]),
-                Route("/_sim/routes", self.sim_routes, methods=["PUT"]),
+                Route("/_sim/routes", self.sim_routes, methods=["GET", "PUT"]),
                 Route("/_sim/faults", self.sim_faults, methods=["GET", "POST", "DELETE"]),
             ]
         )
@@ -119,6 +120,8 @@ class FitConnectSimulator:
         if not leika:
             return _problem(400, "leikaKey fehlt")
         found = [d for d in self.state.destinations.values() if leika in d.leika_keys and (not ars or d.ars == ars)]
+        with self.state.lock:
+            self.state.route_queries.append({"leikaKey": leika, "ars": ars, "found": len(found)})
         routes = [
             {
                 "destinationId": d.destination_id,
@@ -292,7 +295,11 @@ class FitConnectSimulator:
         return Response(status_code=204)
 
     async def sim_routes(self, request: Request) -> Response:
-        """``{"forgeSignatures": true}``: answer routes whose destinationSignature another key made."""
+        """GET: the Routing API queries so far; PUT ``{"forgeSignatures": true}``: answer routes whose
+        destinationSignature another key made."""
+        if request.method == "GET":
+            with self.state.lock:
+                return JSONResponse(list(self.state.route_queries))
         body = orjson.loads(await request.body())
         self.forge_route_signatures = bool(body.get("forgeSignatures"))
         return Response(status_code=204)

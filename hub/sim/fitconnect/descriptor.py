@@ -1,7 +1,10 @@
 """FIT-Connect in the landscape: the Sozialplattform's route to every municipality's Sozialamt.
 
-Each municipality gets one destination (with its own encryption key) that routes the region's
-social-benefit services; the root CA that issued the keys is written for the hub to trust.
+Each municipality gets one destination (with its own encryption key) whose routing data are the
+LeiKa keys the region routes for that municipality's ARS through a connector FIT-Connect plays
+(the placement's ``offers``, taken from the region's services and routes): the Routing API answers
+for exactly the keys a real platform would be asked for, and for no stand-in. The root CA that
+issued the keys is written for the hub to trust.
 """
 
 from __future__ import annotations
@@ -12,16 +15,21 @@ from hub.sim.kit.server import ServerThread
 from hub.sim.registry import Placement, SimulatorDescriptor, Started
 
 CLIENT_ID = "emscher-lippe-hub"
-# No public LeiKa key was found for either service (see region.yaml); the simulator routes these
-# stand-ins, which exist nowhere else. A real deployment sets HUB_LEIKA_* to the published keys.
-SIMULATED_LEIKA = {"HUB_LEIKA_WOHNGELD": "99000000000101", "HUB_LEIKA_HILFE_ZUM_LEBENSUNTERHALT": "99000000000102"}
+PLAYS = ("sozialplattform",)
+
+
+def routed_keys(placement: Placement, ars: str) -> list[str]:
+    """The LeiKa keys the region routes for ``ars`` over FIT-Connect, in the order first routed."""
+    return list(dict.fromkeys(o.leika for o in placement.offers if o.ars == ars and o.connector in PLAYS))
 
 
 def start(placement: Placement) -> Started:
     placement.catalog.get(METADATA_SET)  # SchemaNotInstalled: skipped before any key is made
     sim = FitConnectSimulator(placement.catalog, {CLIENT_ID: placement.secret})
     for municipality in placement.municipalities:
-        sim.state.add_destination(f"Sozialamt {municipality.name}", municipality.ars, list(SIMULATED_LEIKA.values()))
+        keys = routed_keys(placement, municipality.ars)
+        if keys:
+            sim.state.add_destination(f"Sozialamt {municipality.name}", municipality.ars, keys)
     trust_anchors = placement.work / "fit-connect-roots.pem"
     trust_anchors.write_bytes(sim.state.ca.pem())
     server = ServerThread(sim, port=placement.port).start()
@@ -33,9 +41,8 @@ def start(placement: Placement) -> Started:
         "HUB_FITCONNECT_CLIENT_SECRET": placement.secret,
         "HUB_FITCONNECT_CALLBACK_SECRET": placement.secret,
         "HUB_FITCONNECT_TRUST_ANCHORS": str(trust_anchors),
-        **SIMULATED_LEIKA,
     }
     return Started(server, environment, note=f"received submissions: {server.url}/_sim/submissions")
 
 
-DESCRIPTOR = SimulatorDescriptor(name="fitconnect", plays=("sozialplattform",), demo_port=8106, start=start)
+DESCRIPTOR = SimulatorDescriptor(name="fitconnect", plays=PLAYS, demo_port=8106, start=start)

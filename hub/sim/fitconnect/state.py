@@ -74,6 +74,8 @@ class FitConnectState:
         self.submissions: dict[str, SimSubmission] = {}
         self.events: dict[str, list[str]] = {}
         self.decision = Decision()
+        self.route_queries: list[dict[str, Any]] = []
+        """Every Routing API query: its leikaKey, its ars and how many destinations it found."""
 
     def add_destination(self, name: str, ars: str, leika_keys: list[str]) -> SimDestination:
         destination_id = str(uuid.uuid4())

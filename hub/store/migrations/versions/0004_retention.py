@@ -45,6 +45,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Purged rows have no content to give back: the older schema gets empty values in its place.
+    op.execute(sa.text("UPDATE delivery SET payload = :empty WHERE payload IS NULL").bindparams(empty=b""))
+    op.execute(sa.text("UPDATE attachment SET content = :empty WHERE content IS NULL").bindparams(empty=b""))
+    op.execute(sa.text("UPDATE submission SET envelope = '{}' WHERE envelope IS NULL"))
     op.drop_table("scheduled_job")
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.alter_column("payload", existing_type=sa.LargeBinary(), nullable=False)
