@@ -24,6 +24,7 @@ from hub.cli import (
     retention,
     schemas,
     serve,
+    services,
     sim,
     submissions,
 )
@@ -58,6 +59,7 @@ for command in (
     operators.operators,
     audit.audit,
     catalogue.catalogue,
+    services.services,
     destinations.destinations,
     lookup.deadletters,
     lookup.search,

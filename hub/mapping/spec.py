@@ -3,6 +3,7 @@
 A spec is a list of field rules; each rule produces one target value from a constant, one or more
 source pointers, a repeated group (``each``) or a named Python function. Structural mistakes are
 reported with the file and the rule's line when the spec is loaded, not when a submission arrives.
+The language in full (every key, the order a rule is evaluated in, the transforms): docs/services.md.
 """
 
 from __future__ import annotations

@@ -1,22 +1,10 @@
 """Loading XML-target mapping specs: the JSON engine's rule vocabulary plus a schema, a root and namespaces.
 
-An XML-target spec looks like a JSON-target one, except that each ``target`` is an element path relative to
-the root element (``xbau:antragsteller/xbau:name``), optionally ending in an attribute (``@version``), or
-``.`` for the context element's own text (useful inside ``each`` for repeated simple elements). The top
-level adds::
-
-    schemaSet: xbau-2.6                      # id in the schema catalog (HUB_SCHEMA_PATH)
-    schemaEntry: xsd/xbau-nachrichten-baugenehmigung.xsd   # optional: else the entry declaring the root
-    root: "xbau:baugenehmigung.antrag.0200"
-    namespaces: {xbau: "http://www.xleitstelle.de/xbau/2/6"}
-    withoutSchema: spec-order                # optional: see below
-
-Some standards publish no XSD one may install (XGewerbeanzeige: XRepository only). A spec that says
-``withoutSchema: spec-order`` is still bound and validated as usual whenever its schema set is in the
-catalog; without the set it is built *in spec order* (:mod:`hub.mapping.xml.spec_order`): children in the
-order their first rule appears, no type, cardinality or required-element checks, and the result is only
-checked to be well-formed. ``hub mappings check`` and the logs say so. Without the key a missing set
-is an error, as before.
+Each ``target`` is an element path relative to the root (``xbau:antragsteller/xbau:name``), optionally
+ending in an attribute (``@version``), or ``.`` for the context element's own text; the top level adds
+``schemaSet``, ``schemaEntry``, ``root``, ``namespaces`` and ``withoutSchema: spec-order`` (built in rule
+order while the schema set is not installed: :mod:`hub.mapping.xml.spec_order`). The language in full is
+docs/services.md ("The mapping-spec language").
 
 The rule keys themselves are parsed by :mod:`hub.mapping.spec` (targets are passed through as escaped
 one-token pointers and restored afterwards), so both engines accept exactly the same vocabulary and report
