@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from hub.api.models import replay_schema
+from hub.api.models import EraseIn, replay_schema
 from hub.api.problems import KINDS, MEDIA_TYPE
 from hub.api.submission_schema import SubmissionContract
 
@@ -132,6 +132,7 @@ def build_document(app: FastAPI, contract: SubmissionContract) -> dict[str, Any]
         schemas.pop(framework_only, None)
     schemas.update(contract.components)
     schemas["ReplayIn"] = replay_schema()
+    schemas["EraseIn"] = EraseIn.model_json_schema()
     schemas["Problem"] = PROBLEM_SCHEMA
     document["components"]["securitySchemes"] = {
         SECURITY_SCHEME: {"type": "http", "scheme": "bearer", "description": "The API key of a portal or operator"}

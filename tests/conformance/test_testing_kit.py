@@ -30,6 +30,7 @@ PUBLIC = {
     "as_stored",
     "closed_port",
     "demo_sample",
+    "demo_submission",
     "load_envelope",
     "new_message_id",
     "submission_from",

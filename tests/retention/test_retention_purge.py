@@ -136,6 +136,19 @@ def test_erasure_through_the_api_cancels_what_is_not_delivered_and_is_audited(
     refused = hub.client(hub.operator_key).post(f"/v1/operator/submissions/{pending}/erase", json={"reason": "x" * 5})
     assert refused.status_code == 403
 
+    # A body that is not JSON, or no reason, is refused naming the problem, and erases nothing
+    garbled = admin.post(
+        f"/v1/operator/submissions/{pending}/erase",
+        content=b"\xff\x14 not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert garbled.status_code == 400, garbled.text
+    assert garbled.headers["content-type"].startswith("application/problem+json")
+    reasonless = admin.post(f"/v1/operator/submissions/{pending}/erase", json={"reasons": "typo"})
+    assert reasonless.status_code == 422, reasonless.text
+    assert {e["pointer"] for e in reasonless.json()["errors"]} >= {"/reason"}
+    assert _row(hub, pending).envelope is not None
+
     # When an admin erases it
     answer = admin.post(
         f"/v1/operator/submissions/{pending}/erase", json={"reason": "Antrag auf Löschung, Ticket 4711"}

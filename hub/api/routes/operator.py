@@ -36,6 +36,7 @@ from hub.service.retention import SubmissionNotFound
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 
 MAX_REPLAY_BODY = 1_000_000
+MAX_ERASE_BODY = 10_000
 _REPLAY = FormSchema(replay_schema(), "ReplayIn")
 """The replay body as documented, checked before the model (which would coerce numbers to times)."""
 
@@ -93,6 +94,14 @@ def _replay_request(raw: Any) -> ReplayIn:
         errors = [FieldProblem(pointer.join("", *e["loc"]), e["msg"], e["type"]) for e in exc.errors()]
         raise Problem("validation-error", "invalid replay request", errors=errors) from exc
     return body.model_copy(update={"since": _in_utc(body.since), "until": _in_utc(body.until)})
+
+
+def _erase_request(raw: Any) -> EraseIn:
+    try:
+        return EraseIn.model_validate(raw)
+    except ValidationError as exc:
+        errors = [FieldProblem(pointer.join("", *e["loc"]), e["msg"], e["type"]) for e in exc.errors()]
+        raise Problem("validation-error", "invalid erasure request: give a 'reason'", errors=errors) from exc
 
 
 def _in_utc(moment: datetime | None) -> datetime | None:
@@ -195,14 +204,22 @@ async def audit_log(
         "deliveries that have not reached their receiver are cancelled. Audited with the reason. "
         "Needs an API key with the admin role."
     ),
-    responses=problems(404, 422, 503),
+    responses=problems(400, 404, 413, 415, 422, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EraseIn"}}},
+        }
+    },
 )
 async def erase_submission(
-    body: EraseIn,
+    request: Request,
     services: Services,
     admin: Admin,
     submission_id: Annotated[str, Path(pattern=r"^[0-9a-f-]{36}$")],
 ) -> EraseOut:
+    # Read by hand like the replay's: a body that is not JSON is a 400, never the framework's 500.
+    body = _erase_request(await read_json_body(request, MAX_ERASE_BODY))
     try:
         cancelled = await run_in_threadpool(
             lambda: services.retention.erase(
