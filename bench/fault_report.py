@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.sealing.sealer import SEALED_TEXT_PREFIX
 from hub.store.tables import delivery, submission
 
 SETTLED = ("delivered", "dead")
@@ -50,6 +51,7 @@ def oldest_unsettled(engine: Engine, limit: int = 3) -> list[str]:
             delivery.c.next_attempt_at,
             delivery.c.lease_expires_at,
             delivery.c.last_error,
+            delivery.c.last_error_kind,
         )
         .where(delivery.c.state.not_in(SETTLED))
         .order_by(delivery.c.created_at)
@@ -62,7 +64,7 @@ def oldest_unsettled(engine: Engine, limit: int = 3) -> list[str]:
         return []
     return [
         f"{r.destination_id} {r.state}, {r.attempts} attempts, next {_at(r.next_attempt_at)}, "
-        f"lease until {_at(r.lease_expires_at)}, last error: {_reason(r.last_error)}"
+        f"lease until {_at(r.lease_expires_at)}, last error: {_reason(r.last_error, r.last_error_kind)}"
         for r in rows
     ]
 
@@ -139,6 +141,7 @@ def measure(
                     submission.c.id,
                     delivery.c.state,
                     delivery.c.last_error,
+                    delivery.c.last_error_kind,
                     delivery.c.message_id,
                     delivery.c.attempts,
                 ).join(delivery, delivery.c.submission_id == submission.c.id, isouter=True)
@@ -168,7 +171,7 @@ def _judge(findings: Findings, submission_id: str, rows: list[Any], received: se
                 findings.lost_examples.append(f"{submission_id}: delivered, yet the receiver never stored it")
         elif row.state == "dead":
             findings.dead += 1
-            findings.dead_reasons[_reason(row.last_error)] += 1
+            findings.dead_reasons[_reason(row.last_error, row.last_error_kind)] += 1
         else:
             stuck = True
             findings.stuck_states[row.state] += 1
@@ -181,7 +184,10 @@ def _judge(findings: Findings, submission_id: str, rows: list[Any], received: se
         findings.delivered += 1
 
 
-def _reason(error: str | None) -> str:
+def _reason(error: str | None, kind: str | None) -> str:
+    # With a keyring the text is sealed (it may quote a receiver): the report groups by its kind then.
+    if error is not None and error.startswith(SEALED_TEXT_PREFIX):
+        return f"{kind or 'unknown'} (text sealed)"
     return (error or "no error recorded")[:100]
 
 

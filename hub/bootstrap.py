@@ -19,6 +19,7 @@ from dramatiq import Worker
 
 from hub.config import Settings
 from hub.connectors.base import ConnectorContext
+from hub.connectors.inbound import SourceRegistry
 from hub.connectors.pool import ConnectorPool
 from hub.connectors.registry import ConnectorRegistry
 from hub.delivery.broker import declare_deliver, make_broker, queued_messages
@@ -39,6 +40,7 @@ from hub.schemas import SchemaCatalog, SchemaNotInstalled
 from hub.sealing import Sealer, load_keyring
 from hub.service.access import Access
 from hub.service.health import Health
+from hub.service.inbound import Inbound, InboundSchedule
 from hub.service.intake import Intake
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
@@ -52,6 +54,7 @@ from hub.store.db import Database, is_outage
 from hub.store.deliveries import DeliveryStore
 from hub.store.delivery_recovery import DeliveryRecovery
 from hub.store.destination_states import DestinationStateStore
+from hub.store.inbound import InboundStore
 from hub.store.operator_views import OperatorViews
 from hub.store.operators import OperatorStore
 from hub.store.purge import PurgeStore
@@ -123,6 +126,24 @@ class HubContext:
             self.retention, ScheduledJobs(self.db), owner, interval=self.settings.purge_interval_seconds
         )
 
+    @cached_property
+    def inbound(self) -> Inbound:
+        """The inbound mailroom's runner over the region's ``inbound:`` sources (docs/inbound.md)."""
+        registry, context = SourceRegistry(), self.connectors.context
+        return Inbound(
+            InboundStore(self.db),
+            ScheduledJobs(self.db),
+            self.region.inbound,
+            lambda config: registry.build(config, context),
+            context.schemas,
+            f"{socket.gethostname()}:{os.getpid()}",
+            lease_seconds=self.settings.inbound_lease_seconds,
+        )
+
+    @cached_property
+    def inbound_schedule(self) -> InboundSchedule:
+        return InboundSchedule(self.inbound, interval=self.settings.inbound_poll_seconds)
+
     @property
     def embedded_broker(self) -> bool:
         return self.settings.broker_url.startswith("memory:")
@@ -140,6 +161,7 @@ class HubContext:
         self.sweeper.start()
         self.outcome_poller.start()
         self.purge_schedule.start()
+        self.inbound_schedule.start()
         log.info(
             "worker_started",
             threads=threads or self.settings.worker_threads,
@@ -151,6 +173,8 @@ class HubContext:
         self.outcome_poller.stop()
         if "purge_schedule" in self.__dict__:
             self.purge_schedule.stop()
+        if "inbound_schedule" in self.__dict__:
+            self.inbound_schedule.stop()
         if self._worker is not None:
             self.deliverer.stopping.set()
             self._worker.stop(timeout=int(self.settings.worker_stop_seconds * 1000))

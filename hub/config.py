@@ -97,6 +97,17 @@ class Settings(BaseSettings):
         description="How often the retention purge runs (region.yaml retention); one worker process across "
         "all nodes runs it at a time (a lease in the database). 0: never by itself, only by 'hub purge'.",
     )
+    inbound_poll_seconds: float = Field(
+        default=60.0,
+        description="How often the inbound sources (region.yaml inbound: XTA 2 message boxes) are polled; one "
+        "worker process across all nodes polls at a time (a lease in the database). 0: never by itself, only by "
+        "'hub inbound poll'.",
+    )
+    inbound_lease_seconds: float = Field(
+        default=120.0,
+        description="The inbound poll's lease, renewed after each message: a poller that died holds the boxes "
+        "this long at most.",
+    )
 
     tls_cert: Path | None = Field(
         default=None,

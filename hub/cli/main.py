@@ -16,6 +16,7 @@ from hub.cli import (
     database,
     demo,
     destinations,
+    inbound,
     keys,
     lookup,
     mappings,
@@ -26,6 +27,7 @@ from hub.cli import (
     serve,
     services,
     sim,
+    sources,
     submissions,
 )
 
@@ -63,5 +65,7 @@ for command in (
     destinations.destinations,
     lookup.deadletters,
     lookup.search,
+    inbound.inbound,
+    sources.sources,
 ):
     main.add_command(command)

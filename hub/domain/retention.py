@@ -79,7 +79,7 @@ CONTENT_FREE_EVENT_KEYS = frozenset(
     {
         "destination", "messageId", "attempt", "outcome", "startedAt", "durationMs", "statusCode",
         "service", "municipality", "attachments", "idempotencyKey", "status", "by", "acceptWithinSeconds",
-        "retryAt", "nextAttemptAt", "purged",
+        "retryAt", "nextAttemptAt", "purged", "attempts", "leaseExpiredAt", "eventId", "issuedAt",
     }
 )  # fmt: skip
 """Event detail members that hold no content (ids, states, times, counts): what a purge keeps.
@@ -87,7 +87,8 @@ CONTENT_FREE_EVENT_KEYS = frozenset(
 Everything else (``error``, ``responseExcerpt``, ``receipt``, ``problems``, a dead letter's
 ``reason``, which is the receiver's error text, any member added later) is dropped with the content:
 a member nobody listed is treated as personal. The ``purged`` and ``cancelled`` events are written
-after the purge and keep their own ``reason`` (retention or erasure).
+after the purge and keep their own ``reason`` (retention or erasure). The same list decides what
+is sealed at rest (:mod:`hub.store.sealed_columns`): every member not listed here.
 """
 
 

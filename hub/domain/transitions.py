@@ -177,3 +177,13 @@ def abandoned(destination_id: str, attempt: int, lease_expired_at: datetime) -> 
 def given_back(d: LeasedDelivery) -> DeliveryState:
     """The state of a leased delivery the worker hands back unsent (the attempt is not counted)."""
     return S.PENDING if d.attempts <= 1 else S.RETRYING
+
+
+def error_kind(state: DeliveryState, error: str | None) -> str | None:
+    """The kind of a last error (``transient``, ``exhausted``, ``refused``), kept in clear beside the
+    sealed text: the dead letters' filter must not need to read what a receiver wrote."""
+    if error is None:
+        return None
+    if state is DeliveryState.DEAD:
+        return "exhausted" if error.startswith(EXHAUSTED_PREFIX) else "refused"
+    return "transient"

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from hub.connectors.base import CircuitSettings, Destination, RateLimit
+from hub.connectors.inbound import SourceConfig
 from hub.domain.retention import RetentionRules
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigError
@@ -23,6 +24,7 @@ from hub.routing.cross_check_file import load_cross_checks
 from hub.routing.cross_checks import CrossChecks
 from hub.routing.forms import FormSchema
 from hub.routing.generic_path import GenericPath, catalogue_section, generic_path
+from hub.routing.inbound_config import inbound_sources
 from hub.routing.retention_config import retention_rules
 
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
@@ -69,6 +71,8 @@ class Region:
     """Every catalogued service through the generic path (``catalogue:``), or None."""
     retention: RetentionRules = field(default_factory=RetentionRules)
     """How long content and records are kept (``retention:``)."""
+    inbound: dict[str, SourceConfig] = field(default_factory=dict)
+    """The message boxes read for the municipalities (``inbound:``), by source id."""
 
 
 def _expand_env(value: Any) -> Any:
@@ -217,6 +221,7 @@ def load_region(directory: Path) -> Region:
         routes=routes,
         generic=_generic(raw, directory, munis, services, destinations),
         retention=retention_rules(raw.get("retention"), set(services)),
+        inbound=inbound_sources(raw.get("inbound"), set(munis), set(destinations)),
     )
 
 

@@ -4,7 +4,9 @@ What a decision makes of a delivery is the domain's rule (:mod:`hub.domain.accep
 acceptance is noted in the receipt, a rejection turns the delivery dead (and the submission's
 status follows), an overdue decision is flagged once. This module finds the deliveries that
 await a decision and writes what was decided, with the status callback it causes. No new column:
-everything lives in the receipt JSON and the event log.
+everything lives in the receipt JSON and the event log. The receipt is sealed
+(``delivery.receipt/<delivery id>``): it is opened here, in memory, to see whether it awaits a
+decision, and sealed again with what was decided.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from hub.domain.acceptance import Outcome, OutcomeKind
 from hub.domain.clock import utcnow
 from hub.domain.states import DeliveryKind, DeliveryState
 from hub.logging import CORRELATION_HEADER
+from hub.store import sealed_columns as contexts
 from hub.store.callback_outbox import CallbackOutbox
 from hub.store.db import Database
 from hub.store.events import event_row, insert_events
@@ -83,17 +86,18 @@ class AcceptanceStore:
             query = query.where(delivery.c.submission_id.in_(list(submission_ids)))
         with self.db.read() as conn:
             rows = conn.execute(query.order_by(delivery.c.delivered_at).limit(limit)).all()
+        opened = [(r, self.db.sealer.open_json(r.receipt, contexts.receipt(r.id))) for r in rows]
         return [
             AwaitingDelivery(
                 r.id,
                 r.submission_id,
                 r.destination_id,
                 r.delivered_at,
-                r.receipt,
-                acceptance.flagged_overdue(r.receipt),
+                receipt,
+                acceptance.flagged_overdue(receipt),
             )
-            for r in rows
-            if acceptance.awaits_decision(r.receipt)
+            for r, receipt in opened
+            if acceptance.awaits_decision(receipt)
         ]
 
     def record(self, d: AwaitingDelivery, outcome: Outcome) -> Recorded:
@@ -106,12 +110,19 @@ class AcceptanceStore:
             if row is None:
                 return Recorded(False)
             decision = acceptance.decide(d.destination_id, row.receipt, outcome, now)
-            values: dict[str, Any] = {"receipt": decision.receipt, "updated_at": now}
+            sealer = self.db.sealer
+            receipt = sealer.seal_json(decision.receipt, contexts.receipt(d.id))
+            values: dict[str, Any] = {"receipt": receipt, "updated_at": now}
             if decision.reason is not None:
-                values |= {"state": decision.state.value, "dead_at": now, "last_error": decision.reason}
+                values |= {
+                    "state": decision.state.value,
+                    "dead_at": now,
+                    "last_error": sealer.seal_text(decision.reason, contexts.last_error(d.id)),
+                    "last_error_kind": "refused",
+                }
             conn.execute(update(delivery).where(delivery.c.id == d.id).values(**values))
             kind, detail = decision.event
-            events = [event_row(d.submission_id, d.id, kind, now, detail)]
+            events = [event_row(d.submission_id, d.id, kind, now, detail, sealer)]
             if head is None:
                 status = conn.execute(
                     select(submission.c.status).where(submission.c.id == d.submission_id)
@@ -121,7 +132,7 @@ class AcceptanceStore:
                 status = change.status.value
                 if change.event is not None:
                     status_kind, status_detail = change.event
-                    events.append(event_row(d.submission_id, None, status_kind, now, status_detail))
+                    events.append(event_row(d.submission_id, None, status_kind, now, status_detail, sealer))
             insert_events(conn, events)
             callback = status_callbacks.after_decision(
                 row.client_id, d.submission_id, d.destination_id, status, outcome, now, reason=decision.reason
@@ -137,9 +148,10 @@ class AcceptanceStore:
             if row is None or acceptance.flagged_overdue(row.receipt):
                 return False
             decision = acceptance.overdue(d.destination_id, row.receipt, deadline_seconds, now)
-            conn.execute(update(delivery).where(delivery.c.id == d.id).values(receipt=decision.receipt, updated_at=now))
+            sealed = self.db.sealer.seal_json(decision.receipt, contexts.receipt(d.id))
+            conn.execute(update(delivery).where(delivery.c.id == d.id).values(receipt=sealed, updated_at=now))
             kind, detail = decision.event
-            insert_events(conn, [event_row(d.submission_id, d.id, kind, now, detail)])
+            insert_events(conn, [event_row(d.submission_id, d.id, kind, now, detail, self.db.sealer)])
         return True
 
     def _still_awaiting(self, conn: Connection, delivery_id: str) -> _Awaiting | None:
@@ -149,6 +161,9 @@ class AcceptanceStore:
         if self.db.is_postgres:
             query = query.with_for_update()
         row = conn.execute(query).one_or_none()
-        if row is None or row.state != S.DELIVERED.value or not acceptance.awaits_decision(row.receipt):
+        if row is None or row.state != S.DELIVERED.value:
             return None
-        return _Awaiting(dict(row.receipt), row.client_id, (row.headers or {}).get(CORRELATION_HEADER))
+        receipt = self.db.sealer.open_json(row.receipt, contexts.receipt(delivery_id))
+        if not acceptance.awaits_decision(receipt):
+            return None
+        return _Awaiting(dict(receipt), row.client_id, (row.headers or {}).get(CORRELATION_HEADER))

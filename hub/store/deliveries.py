@@ -145,13 +145,13 @@ class DeliveryStore:
         done: dict[str, Settled] = {}
         if sole:
             with self._single_statement() as conn:
-                applied = settle_sole(conn, sole)
+                applied = settle_sole(conn, sole, self.db.sealer)
             for t, ok in zip(sole, applied, strict=True):
                 done[t.delivery.id] = Settled(applied=ok, status=sole_status(t) if ok else None)
         for t in transitions:
             if t.delivery.id not in done:
                 with self.db.write() as conn:
-                    done[t.delivery.id] = settle(conn, t, self.outbox)
+                    done[t.delivery.id] = settle(conn, t, self.outbox, self.db.sealer)
         return [done[t.delivery.id] for t in transitions]
 
     def _is_sole(self, t: Transition) -> bool:
@@ -266,14 +266,17 @@ class DeliveryStore:
                 updated_at=now,
             )
         )
+        sealer = self.db.sealer
         events = [
-            event_row(submission_id, t.id, EventKind.REPLAYED, now, {"destination": t.destination_id, "by": actor})
+            event_row(
+                submission_id, t.id, EventKind.REPLAYED, now, {"destination": t.destination_id, "by": actor}, sealer
+            )
             for t in group
         ]
         change = update_status(conn, head, now)
         if change.event is not None:
             kind, status_detail = change.event
-            events.append(event_row(submission_id, None, kind, now, status_detail))
+            events.append(event_row(submission_id, None, kind, now, status_detail, sealer))
         insert_events(conn, events)
         replayed: list[tuple[str, str]] = []
         for t in group:

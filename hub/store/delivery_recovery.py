@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from hub.domain.clock import utcnow
 from hub.domain.states import DeliveryState
 from hub.domain.transitions import ABANDONED_REASON, abandoned
+from hub.store import sealed_columns as contexts
 from hub.store.db import Database
 from hub.store.events import event_row, insert_events
 from hub.store.tables import delivery
@@ -73,24 +74,30 @@ class DeliveryRecovery:
             rows = conn.execute(query).all()
             if not rows:
                 return []
+            # One statement, executed for every row: each row's last error is sealed for that row.
             conn.execute(
                 update(delivery)
-                .where(delivery.c.id.in_([r.id for r in rows]), delivery.c.state == S.IN_FLIGHT.value)
+                .where(delivery.c.id == bindparam("b_id"), delivery.c.state == S.IN_FLIGHT.value)
                 .values(
                     state=S.RETRYING.value,
                     next_attempt_at=now,
                     enqueued_at=now,
                     lease_owner=None,
                     lease_expires_at=None,
-                    last_error=ABANDONED_REASON,
+                    last_error=bindparam("b_error"),
+                    last_error_kind="abandoned",
                     updated_at=now,
-                )
+                ),
+                [
+                    {"b_id": r.id, "b_error": self.db.sealer.seal_text(ABANDONED_REASON, contexts.last_error(r.id))}
+                    for r in rows
+                ],
             )
             events = [abandoned(r.destination_id, r.attempts, r.lease_expires_at) for r in rows]
             insert_events(
                 conn,
                 [
-                    event_row(r.submission_id, r.id, kind, now, detail)
+                    event_row(r.submission_id, r.id, kind, now, detail, self.db.sealer)
                     for r, (kind, detail) in zip(rows, events, strict=True)
                 ],
             )

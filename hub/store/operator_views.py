@@ -23,8 +23,9 @@ from hub.store.db import Database
 from hub.store.tables import delivery, event, submission
 
 S = DeliveryState
-EXHAUSTED_PREFIX = "gave up after"
 ERROR_KINDS = ("refused", "exhausted")
+"""The dead letters' filter: ``exhausted`` is ``delivery.last_error_kind`` (plain, the last error
+itself is sealed); ``refused`` is every other dead letter (a receiver's refusal, a cancellation)."""
 _FAILED_KINDS = (EventKind.RETRY_SCHEDULED.value, EventKind.DEAD.value)
 WAITING = (S.PENDING.value, S.RETRYING.value)
 """Backlog: deliveries waiting for an attempt (``in_flight`` ones are being attempted)."""
@@ -85,10 +86,11 @@ class DeadLetter:
     dead_at: datetime | None
     last_error: str | None
     last_status_code: int | None
+    last_error_kind: str | None = None
 
     @property
     def error_kind(self) -> str:
-        return "exhausted" if (self.last_error or "").startswith(EXHAUSTED_PREFIX) else "refused"
+        return "exhausted" if self.last_error_kind == "exhausted" else "refused"
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,10 @@ class OperatorViews:
             query = query.where(delivery.c.kind == kind)
         with self.db.read() as conn:
             rows = conn.execute(query.order_by(delivery.c.created_at.desc()).limit(limit)).all()
-        return [DeliveryRow(**r._mapping) for r in rows]
+        return [DeliveryRow(**{**r._mapping, "last_error": self._last_error(r)}) for r in rows]
+
+    def _last_error(self, row: Any) -> str | None:
+        return self.db.sealer.open_text(row.last_error, contexts.last_error(row.id))
 
     def dead_letters(
         self,
@@ -270,6 +275,7 @@ class OperatorViews:
                 delivery.c.dead_at,
                 delivery.c.last_error,
                 delivery.c.last_status_code,
+                delivery.c.last_error_kind,
             )
             .join(submission, submission.c.id == delivery.c.submission_id)
             .where(delivery.c.state == S.DEAD.value, delivery.c.kind == DeliveryKind.SUBMISSION.value)
@@ -281,19 +287,18 @@ class OperatorViews:
             query = query.where(submission.c.municipality == municipality)
         if service:
             query = query.where(submission.c.service == service)
+        exhausted = delivery.c.last_error_kind == "exhausted"
         if error_kind == "exhausted":
-            query = query.where(delivery.c.last_error.like(f"{EXHAUSTED_PREFIX}%"))
+            query = query.where(exhausted)
         elif error_kind == "refused":
-            query = query.where(
-                or_(delivery.c.last_error.is_(None), ~delivery.c.last_error.like(f"{EXHAUSTED_PREFIX}%"))
-            )
+            query = query.where(or_(delivery.c.last_error_kind.is_(None), ~exhausted))
         if since:
             query = query.where(delivery.c.dead_at >= since)
         if until:
             query = query.where(delivery.c.dead_at < until)
         with self.db.read() as conn:
             rows = conn.execute(query.order_by(delivery.c.dead_at.desc()).limit(limit)).all()
-        return [DeadLetter(**r._mapping) for r in rows]
+        return [DeadLetter(**{**r._mapping, "last_error": self._last_error(r)}) for r in rows]
 
     def search(
         self,

@@ -25,6 +25,8 @@ from hub.domain.acceptance import awaits_decision
 from hub.domain.clock import utcnow
 from hub.domain.retention import RetentionRules, content_free
 from hub.domain.states import DeliveryState, EventKind, SubmissionStatus
+from hub.sealing import Sealer
+from hub.store import sealed_columns as contexts
 from hub.store.db import Database
 from hub.store.events import event_row, insert_events
 from hub.store.submission_status import lock_submission, update_status
@@ -91,7 +93,8 @@ class PurgeStore:
             if not self._purgeable(conn, submission_id, require_final=reason != "erasure"):
                 return False
             _remove_content(conn, submission_id, reason, now)
-            insert_events(conn, [event_row(submission_id, None, EventKind.PURGED, now, {"reason": reason, "by": by})])
+            detail = {"reason": reason, "by": by}
+            insert_events(conn, [event_row(submission_id, None, EventKind.PURGED, now, detail, self.db.sealer)])
         return True
 
     def erase(
@@ -122,13 +125,12 @@ class PurgeStore:
                 raise NotFound(submission_id)  # another municipality's submission: not even its existence
             if row.content_purged_at is not None:
                 return None
-            cancelled = _cancel_open(conn, submission_id, now)
+            cancelled = _cancel_open(conn, submission_id, now, self.db.sealer)
             if cancelled:
                 update_status(conn, head, now)
             _remove_content(conn, submission_id, "erasure", now)
-            insert_events(
-                conn, [event_row(submission_id, None, EventKind.PURGED, now, {"reason": "erasure", "by": by})]
-            )
+            detail = {"reason": "erasure", "by": by}
+            insert_events(conn, [event_row(submission_id, None, EventKind.PURGED, now, detail, self.db.sealer)])
         return cancelled
 
     def delete_record(self, submission_id: str) -> bool:
@@ -165,14 +167,16 @@ class PurgeStore:
         if row.content_purged_at is not None:
             return False
         states = conn.execute(
-            select(delivery.c.state, delivery.c.receipt).where(delivery.c.submission_id == submission_id)
+            select(delivery.c.id, delivery.c.state, delivery.c.receipt).where(delivery.c.submission_id == submission_id)
         ).all()
         if require_final and any(s.state not in FINAL for s in states):
             return False
-        return not any(awaits_decision(s.receipt) for s in states)
+        sealer = self.db.sealer
+        receipts = (sealer.open_json(s.receipt, contexts.receipt(s.id)) for s in states if s.receipt is not None)
+        return not any(awaits_decision(r) for r in receipts)
 
 
-def _cancel_open(conn: Connection, submission_id: str, now: datetime) -> list[str]:
+def _cancel_open(conn: Connection, submission_id: str, now: datetime, sealer: Sealer) -> list[str]:
     open_ids = list(
         conn.execute(
             select(delivery.c.id).where(delivery.c.submission_id == submission_id, delivery.c.state.not_in(FINAL))
@@ -190,10 +194,12 @@ def _cancel_open(conn: Connection, submission_id: str, now: datetime) -> list[st
             next_attempt_at=None,
             lease_owner=None,
             lease_expires_at=None,
+            last_error_kind="cancelled",
         )
     )
     insert_events(
-        conn, [event_row(submission_id, d, EventKind.CANCELLED, now, {"reason": "erasure"}) for d in open_ids]
+        conn,
+        [event_row(submission_id, d, EventKind.CANCELLED, now, {"reason": "erasure"}, sealer) for d in open_ids],
     )
     return open_ids
 
@@ -212,8 +218,10 @@ def _remove_content(conn: Connection, submission_id: str, reason: str, now: date
     conn.execute(
         update(delivery)
         .where(delivery.c.submission_id == submission_id)
+        # last_error_kind stays: a classification by the hub, what the dead letters' filter reads
         .values(payload=None, receipt=None, last_error=None, headers={})
     )
+    # Sealed members are dropped as they are stored: their names are plain, their values not needed.
     for row in _events_with_content(conn, submission_id):
         conn.execute(update(event).where(event.c.id == row[0]).values(detail=content_free(row[1])))
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, TextClause, bindparam, text
 
 from hub.domain.submission_status import overall_status
 from hub.domain.transitions import Transition
+from hub.sealing import Sealer
 from hub.store.settlement import delivery_values, event_rows
 from hub.store.tables import delivery, event, submission
 
@@ -72,13 +73,13 @@ def sole_status(t: Transition) -> str:
     return overall_status([t.state]).value
 
 
-def settle_sole(conn: Connection, transitions: Sequence[Transition]) -> list[bool]:
+def settle_sole(conn: Connection, transitions: Sequence[Transition], sealer: Sealer) -> list[bool]:
     """Whether each transition was applied. ``conn`` must be in autocommit: the statement is the transaction."""
     params: dict[str, Any] = {}
     shapes = []
     for k, t in enumerate(transitions):
         p = f"k{k}_"
-        d, status, values, events = t.delivery, sole_status(t), delivery_values(t), event_rows(t)
+        d, status, values, events = t.delivery, sole_status(t), delivery_values(t, sealer), event_rows(t, sealer)
         params[f"{p}at"] = t.at
         params[f"{p}delivery_id"] = d.id
         params[f"{p}owner"] = d.owner

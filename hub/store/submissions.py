@@ -110,7 +110,7 @@ def _rows(new: NewSubmission, sealer: Sealer) -> list[tuple[Table, list[dict[str
         (submission, [_submission_row(new, sealer)]),
         (attachment, [_attachment_row(new, i, a, sealer) for i, a in enumerate(new.attachments)]),
         (delivery, [_delivery_row(new, d, sealer) for d in new.deliveries]),
-        (event, _first_events(new)),
+        (event, _first_events(new, sealer)),
     ]
 
 
@@ -165,7 +165,7 @@ def _delivery_row(new: NewSubmission, d: NewDelivery, sealer: Sealer) -> dict[st
     }
 
 
-def _first_events(new: NewSubmission) -> list[dict[str, Any]]:
+def _first_events(new: NewSubmission, sealer: Sealer) -> list[dict[str, Any]]:
     """``received`` for the submission, ``routed`` for each of its deliveries."""
     received = {
         "service": new.service,
@@ -180,10 +180,11 @@ def _first_events(new: NewSubmission) -> list[dict[str, Any]]:
             EventKind.ROUTED,
             new.received_at,
             {"destination": d.destination_id, "messageId": d.message.message_id},
+            sealer,
         )
         for d in new.deliveries
     ]
-    return [event_row(new.id, None, EventKind.RECEIVED, new.received_at, received), *routed]
+    return [event_row(new.id, None, EventKind.RECEIVED, new.received_at, received, sealer), *routed]
 
 
 @lru_cache(maxsize=256)
@@ -264,6 +265,7 @@ class SubmissionStore:
                 )
                 .order_by(delivery.c.destination_id)
             ).all()
+        sealer = self.db.sealer
         return SubmissionView(
             id=row.id,
             client_id=row.client_id,
@@ -285,9 +287,9 @@ class SubmissionStore:
                     state=d.state,
                     attempts=d.attempts,
                     next_attempt_at=d.next_attempt_at,
-                    last_error=d.last_error,
+                    last_error=sealer.open_text(d.last_error, contexts.last_error(d.id)),
                     last_status_code=d.last_status_code,
-                    receipt=d.receipt,
+                    receipt=sealer.open_json(d.receipt, contexts.receipt(d.id)),
                     delivered_at=d.delivered_at,
                     dead_at=d.dead_at,
                     updated_at=d.updated_at,
@@ -304,7 +306,17 @@ class SubmissionStore:
                 .order_by(event.c.id)
                 .limit(limit)
             ).all()
-        return [EventView(r.id, r.kind, r.at, r.delivery_id, r.detail) for r in rows]
+        sealer = self.db.sealer
+        return [
+            EventView(
+                r.id,
+                r.kind,
+                r.at,
+                r.delivery_id,
+                contexts.open_detail(sealer, r.submission_id, r.delivery_id, r.kind, r.detail),
+            )
+            for r in rows
+        ]
 
     def envelope(self, submission_id: str) -> dict[str, Any] | None:
         with self.db.read() as conn:

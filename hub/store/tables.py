@@ -101,9 +101,12 @@ delivery = Table(
     Column("delivered_at", UtcDateTime, nullable=True),
     Column("dead_at", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
-    Column("last_error", Text, nullable=True),
+    Column("last_error", Text, nullable=True),  # sealed: a receiver's error text may quote the applicant
+    # What kind of error that was (transient, exhausted, refused, abandoned, cancelled), in clear
+    # for the dead letters' filter; the hub's classification, no text of the receiver's.
+    Column("last_error_kind", String(20), nullable=True),
     Column("last_status_code", Integer, nullable=True),
-    Column("receipt", Json, nullable=True),
+    Column("receipt", Json, nullable=True),  # sealed: the receiver's answer
     Column("media_type", String(127), nullable=False),
     Column("headers", Json, nullable=False),
     Column("payload", LargeBinary, nullable=True),  # None once purged
@@ -186,4 +189,48 @@ scheduled_job = Table(
     Column("lease_expires_at", UtcDateTime, nullable=True),
     Column("last_started_at", UtcDateTime, nullable=True),
     Column("last_finished_at", UtcDateTime, nullable=True),
+)
+
+# Messages received from inbound sources (XTA 2 message boxes; docs/inbound.md): a case or a
+# quarantined message each. One per (source, platform message id), and one per XÖV nachrichtenUUID
+# among the cases: the same message fetched again (a crash before close, a second process) is
+# recognised, never stored twice.
+inbound_message = Table(
+    "inbound_message",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("source_id", String(100), nullable=False),
+    Column("external_id", String(255), nullable=False),
+    Column("municipality", String(8), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("reason", String(30), nullable=True),
+    Column("detail", Text, nullable=True),  # the quarantine's reason in words (no message content)
+    Column("message_uuid", String(64), nullable=True, unique=True),  # XÖV nachrichtenUUID; cases only
+    Column("standard", String(100), nullable=True),
+    Column("message_type", String(100), nullable=True),
+    Column("sender", String(255), nullable=True),
+    Column("reader", String(255), nullable=False),
+    Column("header", Json, nullable=False),  # the transport's metadata (authorities, service, type)
+    Column("media_type", String(127), nullable=True),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=True),
+    Column("content", LargeBinary, nullable=True),  # sealed; None when too large to be fetched
+    Column("destinations", Json, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),  # when the platform was told it is received
+    UniqueConstraint("source_id", "external_id"),
+    Index(None, "state", "received_at"),
+)
+
+inbound_attachment = Table(
+    "inbound_attachment",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("message_id", String(36), ForeignKey("inbound_message.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("file_name", Text, nullable=True),  # sealed
+    Column("media_type", String(127), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),  # sealed
 )

@@ -111,16 +111,24 @@ def test_every_fit_connect_service_is_routed_by_its_real_leika_key_and_the_bodys
     bodies = {GLADBECK: "055620014014", HERTEN: "055620020020"}
     asked_before = len(fc.get("/_sim/routes").json())
 
-    # When each one's sample is posted for each body and delivered
-    posted = {}
+    # When each one's sample is posted for each body by that body's portal and delivered
+    portals = {GLADBECK: hub.api, HERTEN: hub.client(hub.herten_key)}
+    posted: dict[str, tuple[str, str]] = {}
     for service in SERVICES:
-        for ags in bodies:
-            posted[_submit(hub, sample(service, municipality=ags, portalReference=f"FC-{service}-{ags}"))] = (
-                service,
-                ags,
-            )
+        for ags, portal in portals.items():
+            envelope = sample(service, municipality=ags, portalReference=f"FC-{service}-{ags}")
+            response = portal.post("/v1/submissions", json=envelope)
+            assert response.status_code == 202, response.text
+            posted[str(response.json()["id"])] = (service, ags)
+
+    def delivered(submission_id: str) -> bool:
+        portal = portals[posted[submission_id][1]]
+        deliveries = portal.get(f"/v1/submissions/{submission_id}").json()["deliveries"]
+        return all(d["state"] == "delivered" for d in deliveries)
+
     for submission_id in posted:
-        wait_for(lambda s=submission_id: _delivery(hub, s)["state"] == "delivered", what="every FIT-Connect delivery")
+        wait_for(lambda s=submission_id: delivered(s), what="every FIT-Connect delivery")
+    portals[HERTEN].close()
 
     # Then the Routing API was asked with the service's LeiKa key from the region and the body's ARS ...
     asked = fc.get("/_sim/routes").json()[asked_before:]

@@ -1,9 +1,11 @@
 """``hub keys rotate``: thousands of rows re-sealed under the new key, surviving a SIGKILL half-way.
 
 The rows are written fast through the store (not over HTTP): most under the old key, some in
-plaintext as written before encryption was on. The rotation runs as a real ``hub`` process, is
-killed with SIGKILL once its progress shows it is under way, and is run again; afterwards a
-keyring holding only the new key opens every row, and ``hub keys status`` counts none under the old.
+plaintext as written before encryption was on. Each delivery also has a receiver's receipt and
+error text and a ``dead`` event whose reason quotes the applicant, sealed (or plain) the same way.
+The rotation runs as a real ``hub`` process, is killed with SIGKILL once its progress shows it is
+under way, and is run again; afterwards a keyring holding only the new key opens every row, and
+``hub keys status`` counts none under the old.
 """
 
 from __future__ import annotations
@@ -13,18 +15,24 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import bindparam, update
 
 from hub.config import PROJECT_ROOT
 from hub.domain.message import OutboundMessage
+from hub.domain.states import EventKind
 from hub.sealing import Keyring, Sealer, SealError, generate_key
+from hub.store import sealed_columns as contexts
 from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
+from hub.store.events import event_row, insert_events
 from hub.store.operator_views import OperatorViews
 from hub.store.sealed_columns import PLAINTEXT, status
 from hub.store.submissions import NewAttachment, NewDelivery, NewSubmission, SubmissionStore
+from hub.store.tables import delivery
 from tests.support.cli import clean_environ, describe
 
 SEALED_UNDER_OLD, PLAIN = 1500, 200
@@ -40,9 +48,11 @@ def message(message_id: str, name: str) -> OutboundMessage:
 def write_rows(url: str, sealer: Sealer, client_id: str, count: int) -> list[str]:
     db = Database(url, sealer=sealer)
     store, ids = SubmissionStore(db), []
+    answers: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     now = datetime.now(UTC)
     for i in range(count):
-        sid = str(uuid.uuid4())
+        sid, did = str(uuid.uuid4()), str(uuid.uuid4())
         name = f"Erika Mustermann {i}"
         store.create(
             NewSubmission(
@@ -50,10 +60,21 @@ def write_rows(url: str, sealer: Sealer, client_id: str, count: int) -> list[str
                 portal_reference=f"R-{i}", idempotency_key=None, request_hash="0" * 64,
                 envelope={"applicant": {"familyName": name}}, received_at=now,
                 attachments=[NewAttachment(f"Lohnabrechnung_{i}.pdf", "application/pdf", "0" * 64, name.encode())],
-                deliveries=[NewDelivery(str(uuid.uuid4()), "backoffice", message(sid, name))],
+                deliveries=[NewDelivery(did, "backoffice", message(sid, name))],
             )
         )  # fmt: skip
+        answers.append({"b_id": did, "b_receipt": sealer.seal_json({"reference": name}, contexts.receipt(did)),
+                        "b_error": sealer.seal_text(f"422 {name} unbekannt", contexts.last_error(did))})  # fmt: skip
+        events.append(event_row(sid, did, EventKind.DEAD, now, {"destination": "backoffice", "reason": name}, sealer))
         ids.append(sid)
+    with db.write() as conn:
+        conn.execute(
+            update(delivery)
+            .where(delivery.c.id == bindparam("b_id"))
+            .values(receipt=bindparam("b_receipt"), last_error=bindparam("b_error"), last_error_kind="refused"),
+            answers,
+        )
+        insert_events(conn, events)
     db.dispose()
     return ids
 
@@ -106,7 +127,8 @@ def test_a_rotation_killed_half_way_and_resumed_leaves_every_row_under_the_new_k
     after = counts(database_url)
     total = SEALED_UNDER_OLD + PLAIN
     assert after == {c: {"new": total} for c in ("submission.envelope", "attachment.content",
-                                                  "attachment.file_name", "delivery.payload")}  # fmt: skip
+                                                  "attachment.file_name", "delivery.payload", "delivery.receipt",
+                                                  "delivery.last_error", "event.detail")}  # fmt: skip
     status_out, _ = keys_cli(database_url, ONLY_NEW, "status").communicate(timeout=60)
     assert "unprotected values: 0" in status_out
     assert " old " not in status_out
@@ -122,6 +144,14 @@ def test_a_rotation_killed_half_way_and_resumed_leaves_every_row_under_the_new_k
         assert message.payload == name.encode()
         [attachment] = deliveries.attachments(sid)
         assert (attachment.file_name, attachment.content) == (f"Lohnabrechnung_{number}.pdf", name.encode())
+        view = store.get(sid)
+        assert view is not None
+        assert (view.deliveries[0].receipt, view.deliveries[0].last_error) == (
+            {"reference": name},
+            f"422 {name} unbekannt",
+        )
+        [dead] = [e for e in store.events(sid) if e.kind == EventKind.DEAD.value]
+        assert dead.detail == {"destination": "backoffice", "reason": name}
     db.dispose()
     # while the old key alone opens nothing any more
     old_only = Database(database_url, sealer=Sealer(OLD))

@@ -4,7 +4,10 @@ and the hub still delivers and shows everything.
 
 Every sample of ``config/emscher-lippe/samples`` is posted once, for the first municipality that
 offers it, to the real region wired to the simulators (as in tests/catalogue); the Wohngeld sample
-carries a pay slip with distinctive bytes and a personal file name.
+carries a pay slip with distinctive bytes and a personal file name. Then the receivers' own words
+quote a person: a back office refuses with an error text naming one, FIT-Connect rejects with
+problems naming one (kept in the receipt); neither is in the stored bytes, both are shown by the
+API and the console.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from hub.routing import load_region, routed_keys
 from hub.schemas import SchemaCatalog
 from hub.sim.landscape import Landscape
 from hub.store.operator_views import OperatorViews
+from hub.store.sealed_columns import PLAINTEXT, status
 from hub.store.submissions import SubmissionStore
 from tests.catalogue.test_catalogue import REGION, SAMPLES, fast_retries
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
+from tests.support.console import PASSWORD, login
 from tests.support.waiting import wait_for
 
 PAY_SLIP = b"%PDF-1.4\n% Lohnabrechnung 11/2026 Erika Mustermann netto 1.850,00 EUR q7Zx-ATTACHMENT-BYTES-91c4\n%%EOF\n"
@@ -35,6 +40,9 @@ PAY_SLIP_NAME = "Lohnabrechnung_Mustermann.pdf"
 # Distinctive personal strings of the samples: names, birth dates, an e-mail address, the file name.
 PERSONAL = ["Mustermann", "Musterfrau", "Gabler", "1980-04-12", "1968-11-03", "2015-02-14",
             "erika.mustermann@example.org", "Lohnabrechnung"]  # fmt: skip
+# What the receivers answer, quoting a person the samples do not name (ASCII: the console's JSON
+# of an event's detail escapes anything else).
+QUOTED_PERSON = "Hannelore Quastenflosser-Brinkhaus"
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +61,9 @@ def hub(
 ) -> Iterator[RunningHub]:
     for name, value in landscape.environment().items():
         monkeypatch.setenv(name, value)
-    running = start_hub(make_settings(database_url, fast_retries(tmp_path), worker_threads=8))
+    # The outcome poller asks FIT-Connect often: a rejection is learnt in a second, not in thirty.
+    settings = make_settings(database_url, fast_retries(tmp_path), worker_threads=8, outcome_poll_interval_seconds=0.5)
+    running = start_hub(settings)
     yield running
     stop_hub(running)
 
@@ -133,3 +143,84 @@ def test_the_samples_are_delivered_and_the_database_holds_none_of_their_personal
     attachments = hub.ctx.deliveries.attachments(wohngeld)
     assert (attachments[-1].file_name, attachments[-1].content) == (PAY_SLIP_NAME, PAY_SLIP)
     portal.close()
+
+
+def _dead(portal: httpx.Client, submission_id: str) -> dict[str, Any] | None:
+    body: dict[str, Any] = portal.get(f"/v1/submissions/{submission_id}").json()
+    return body if body["status"] == "failed" and body["deliveries"][0]["state"] == "dead" else None
+
+
+def test_receivers_answers_quoting_a_person_are_sealed_and_still_shown(
+    hub: RunningHub, database_url: str, landscape: Landscape
+) -> None:
+    # Given a back office that refuses the next message with an error text naming a person, and a
+    # FIT-Connect subscriber that rejects, naming one in its problems
+    servers = landscape.servers
+    backoffice = httpx.Client(base_url=servers["backoffice"].url, timeout=10)
+    fitconnect = httpx.Client(base_url=servers["fitconnect"].url, timeout=10)
+    refusal = f"Antragsteller {QUOTED_PERSON} ist hier nicht gemeldet"
+    backoffice.post("/_sim/faults", json={"mode": "status", "status": 422, "count": 1, "reason": refusal})
+    problems = [{"type": "missing-evidence", "title": "Einkommensnachweis fehlt", "detail": f"fuer {QUOTED_PERSON}"}]
+    fitconnect.put("/_sim/decision", json={"outcome": "reject", "problems": problems})
+    _, key = hub.ctx.clients.create("portal-region", ["*"])
+    _, operator_key = hub.ctx.clients.create("ops-region", ["*"], roles=["operator"])
+    portal = httpx.Client(base_url=hub.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    by_service = {e["service"]: e for e in samples()}
+
+    # When a Sperrmüll-Anmeldung (to the back office) and a Wohngeld-Antrag (to FIT-Connect) are sent
+    try:
+        ids = {}
+        for service in ("sperrmuell", "wohngeld-antrag"):
+            answer = portal.post("/v1/submissions", json=by_service[service])
+            assert answer.status_code == 202, answer.text
+            ids[service] = answer.json()["id"]
+        refused = wait_for(lambda: _dead(portal, ids["sperrmuell"]), timeout=60, what="the refusal")
+        rejected = wait_for(lambda: _dead(portal, ids["wohngeld-antrag"]), timeout=60, what="the rejection")
+    finally:
+        fitconnect.put("/_sim/decision", json={"outcome": "accept"})
+        backoffice.delete("/_sim/faults")
+
+    # Then the stored bytes hold neither the person's name nor any other personal string
+    stored = stored_bytes(database_url)
+    assert QUOTED_PERSON.encode() not in stored
+    assert b"Quastenflosser" not in stored
+    assert [s for s in PERSONAL if s.encode() in stored] == []
+    # and nothing of the receipts, error texts and event details is left in plaintext
+    counts = status(hub.ctx.db)
+    assert {c: counts[c][PLAINTEXT] for c in ("delivery.receipt", "delivery.last_error", "event.detail")} == {
+        "delivery.receipt": 0,
+        "delivery.last_error": 0,
+        "event.detail": 0,
+    }
+    assert counts["delivery.receipt"]["test-1"] == 1  # the rejected Wohngeld-Antrag's
+    assert counts["event.detail"]["test-1"] >= 4  # refusal: error, excerpt, reason; delivered: receipt; ...
+
+    # And the API shows the receivers' words in clear: error text, receipt, the events quoting them
+    assert QUOTED_PERSON in refused["deliveries"][0]["lastError"]
+    assert rejected["deliveries"][0]["receipt"]["problems"] == [f"Einkommensnachweis fehlt: fuer {QUOTED_PERSON}"]
+    assert QUOTED_PERSON in rejected["deliveries"][0]["lastError"]
+    events = portal.get(f"/v1/submissions/{ids['sperrmuell']}/events").json()["events"]
+    [attempt] = [e["detail"] for e in events if e["kind"] == "attempt"]
+    assert QUOTED_PERSON in attempt["error"]
+    assert QUOTED_PERSON in attempt["responseExcerpt"]
+    assert (attempt["outcome"], attempt["statusCode"]) == ("permanent", 422)
+    events = portal.get(f"/v1/submissions/{ids['wohngeld-antrag']}/events").json()["events"]
+    [dead] = [e["detail"] for e in events if e["kind"] == "dead"]
+    assert dead["problems"] == [f"Einkommensnachweis fehlt: fuer {QUOTED_PERSON}"]
+    [delivered] = [e["detail"] for e in events if e["kind"] == "delivered"]
+    assert delivered["receipt"]["awaitingAcceptance"] is True
+    operator = httpx.Client(base_url=hub.url, headers={"Authorization": f"Bearer {operator_key}"}, timeout=30)
+    dead_letters = operator.get("/v1/operator/deliveries", params={"state": "dead"}).json()
+    assert sum(QUOTED_PERSON in (d["lastError"] or "") for d in dead_letters) == 2
+
+    # And the console's dead letters, filtered by kind without reading the sealed text, and its trace
+    hub.ctx.operators.create("ida", PASSWORD, role="admin", municipalities=["*"])
+    console = login(hub, "ida")
+    assert console.get("/console/dead-letters", params={"error_kind": "refused"}).text.count(QUOTED_PERSON) == 2
+    assert QUOTED_PERSON not in console.get("/console/dead-letters", params={"error_kind": "exhausted"}).text
+    trace = console.get(f"/console/submissions/{ids['sperrmuell']}").text
+    assert refusal in trace
+    trace = console.get(f"/console/submissions/{ids['wohngeld-antrag']}").text
+    assert QUOTED_PERSON in trace
+    for client in (portal, operator, console, backoffice, fitconnect):
+        client.close()

@@ -9,7 +9,16 @@ from hub.domain.acceptance import Outcome, OutcomeKind, is_overdue, overdue
 from hub.domain.acceptance import decide as decide_acceptance
 from hub.domain.retry import RetryPolicy
 from hub.domain.states import DeliveryState, EventKind
-from hub.domain.transitions import Attempt, AttemptOutcome, LeasedDelivery, abandoned, decide, given_back
+from hub.domain.transitions import (
+    EXHAUSTED_PREFIX,
+    Attempt,
+    AttemptOutcome,
+    LeasedDelivery,
+    abandoned,
+    decide,
+    error_kind,
+    given_back,
+)
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 NO_JITTER = RetryPolicy(initial_seconds=10, multiplier=2, jitter=0, max_attempts=3, max_age_seconds=3600)
@@ -203,3 +212,10 @@ def test_an_acceptance_keeps_the_delivery_delivered_and_overdue_is_flagged() -> 
         EventKind.ACCEPTANCE_OVERDUE,
         {"destination": "sozialplattform", "acceptWithinSeconds": 60},
     )
+
+
+def test_the_kind_of_a_last_error_is_what_the_dead_letters_filter_reads_in_clear() -> None:
+    assert error_kind(DeliveryState.RETRYING, "HTTP 503") == "transient"
+    assert error_kind(DeliveryState.DEAD, f"{EXHAUSTED_PREFIX} 8 attempts: HTTP 503") == "exhausted"
+    assert error_kind(DeliveryState.DEAD, "HTTP 422: Familienname fehlt") == "refused"
+    assert error_kind(DeliveryState.DELIVERED, None) is None

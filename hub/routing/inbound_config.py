@@ -1,0 +1,66 @@
+"""``region.yaml``'s ``inbound`` section: the message boxes the hub reads for each municipality::
+
+    inbound:
+      - id: gladbeck-gewerbeamt-xta            # unique; names the source in the store and the CLI
+        name: "XTA-Postfach Gewerbeamt Gladbeck"
+        source: xta-msgbox                     # the plugin (entry-point group hub.inbound_sources)
+        municipality: "05562014"               # whose box it is
+        accepts: [xgewerbeanzeige]             # standards routed from it; anything else: quarantine
+        destinations: [gladbeck-fachverfahren] # the back office a case is meant for
+        maxMessageBytes: 20971520              # larger messages are not fetched: quarantine
+        settings: {...}                        # the plugin's own (connectors/xoev/msgbox_source.py)
+
+Without the section the hub reads no box.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.connectors.inbound import DEFAULT_MAX_MESSAGE_BYTES, SourceConfig
+from hub.errors import ConfigError
+
+_KEYS = frozenset({"id", "name", "source", "municipality", "accepts", "destinations", "maxMessageBytes", "settings"})
+
+
+def inbound_sources(raw: Any, municipalities: set[str], destinations: set[str]) -> dict[str, SourceConfig]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise ConfigError("region.yaml inbound: expected a list of sources")
+    sources: dict[str, SourceConfig] = {}
+    for entry in raw:
+        source = _source(entry, municipalities, destinations)
+        if source.id in sources:
+            raise ConfigError(f"region.yaml inbound: source id {source.id!r} is used twice")
+        sources[source.id] = source
+    return sources
+
+
+def _source(entry: Any, municipalities: set[str], destinations: set[str]) -> SourceConfig:
+    if not isinstance(entry, dict) or not entry.get("id") or not entry.get("source"):
+        raise ConfigError("region.yaml inbound: every source needs an 'id' and a 'source' (the plugin)")
+    where = f"region.yaml inbound {entry['id']!r}"
+    unknown = sorted(set(entry) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown {', '.join(unknown)} (known: {', '.join(sorted(_KEYS))})")
+    municipality = str(entry.get("municipality", ""))
+    if municipality not in municipalities:
+        raise ConfigError(f"{where}: unknown municipality {municipality!r}")
+    targets = tuple(str(d) for d in entry.get("destinations") or ())
+    missing = [d for d in targets if d not in destinations]
+    if missing:
+        raise ConfigError(f"{where}: unknown destinations {missing}")
+    settings = entry.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{where}: 'settings' must be a mapping")
+    return SourceConfig(
+        id=str(entry["id"]),
+        kind=str(entry["source"]),
+        municipality=municipality,
+        name=str(entry.get("name", entry["id"])),
+        settings=settings,
+        accepts=tuple(str(s) for s in entry.get("accepts") or ()),
+        destinations=targets,
+        max_message_bytes=int(entry.get("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES)),
+    )

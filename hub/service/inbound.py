@@ -1,0 +1,226 @@
+"""The inbound mailroom's runner: poll every configured source, store each message once, then confirm it.
+
+For each message a source hands over (:mod:`hub.connectors.inbound`):
+
+1. already stored (same platform id at this source, or a case with its XÖV ``nachrichtenUUID``)?
+   Then it is confirmed at the platform again and nothing else happens: a crash between storing
+   and confirming, or a second process, never makes a second case;
+2. else its XÖV header is read and the domain decides case or quarantine (:mod:`hub.domain.inbound`);
+   the message, its attachments and their SHA-256 hashes are stored in one transaction;
+3. only then it is confirmed (XTA ``close``) and the row marked closed.
+
+A transient error (the platform unreachable, the database down) ends that source's poll: what is
+not confirmed stays waiting at the platform for the next poll. One process across every node
+polls at a time (:data:`JOB`, a lease in ``scheduled_job``, renewed after each message); the
+worker processes poll every ``HUB_INBOUND_POLL_SECONDS`` (:class:`InboundSchedule`) and
+``hub inbound poll`` polls at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import structlog
+
+from hub.connectors.inbound import InboundSource, Received, SourceConfig
+from hub.domain import inbound as decide
+from hub.domain.inbound import InboundState
+from hub.errors import TransientError
+from hub.schemas import SchemaCatalog
+from hub.service.xoev_header import read_message
+from hub.store.inbound import InboundDetail, InboundStore, InboundSummary, NewInbound, NewInboundPart
+from hub.store.scheduled_jobs import ScheduledJobs
+
+log = structlog.get_logger(__name__)
+
+JOB = "inbound-poll"
+
+__all__ = ["JOB", "Inbound", "InboundSchedule", "PollReport", "SourceReport"]
+
+
+@dataclass
+class SourceReport:
+    source_id: str
+    received: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    error: str | None = None
+    """Why the poll of this source stopped early (what is not confirmed waits for the next poll)."""
+
+
+@dataclass
+class PollReport:
+    sources: list[SourceReport] = field(default_factory=list)
+    busy: bool = False
+    """Another process holds the poll's lease: nothing was polled here."""
+
+
+class Inbound:
+    def __init__(
+        self,
+        store: InboundStore,
+        jobs: ScheduledJobs,
+        sources: Mapping[str, SourceConfig],
+        build: Callable[[SourceConfig], InboundSource],
+        schemas: SchemaCatalog | None,
+        owner: str,
+        *,
+        lease_seconds: float = 120.0,
+        before_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.jobs = jobs
+        self.sources = sources
+        self.build = build
+        self.schemas = schemas
+        self.owner = owner
+        self.lease = timedelta(seconds=lease_seconds)
+        self.before_close = before_close
+        """A test's hook: runs after a message is stored and before it is confirmed (a crash there)."""
+
+    def poll(self, *, every: float = 0.0, only: str | None = None) -> PollReport:
+        """One pass over the sources (or the one named ``only``), if this process gets the lease.
+
+        ``every``: the pass is skipped when the last one started less than this many seconds ago.
+        """
+        if not self.jobs.acquire(JOB, self.owner, lease=self.lease, every=timedelta(seconds=every)):
+            return PollReport(busy=True)
+        report = PollReport()
+        try:
+            for config in self.sources.values():
+                if only is None or config.id == only:
+                    report.sources.append(self._poll_source(config))
+        finally:
+            self.jobs.release(JOB, self.owner)
+        return report
+
+    def recent(
+        self, *, state: str | None = None, source_id: str | None = None, limit: int = 50
+    ) -> list[InboundSummary]:
+        return self.store.recent(state=state, source_id=source_id, limit=limit)
+
+    def show(self, message_id: str) -> InboundDetail | None:
+        return self.store.get(message_id)
+
+    def _poll_source(self, config: SourceConfig) -> SourceReport:
+        report = SourceReport(config.id)
+        try:
+            source = self.build(config)
+        except Exception as exc:  # a configuration problem: this source waits, the others are polled
+            report.error = str(exc)
+            log.error("inbound_source_unusable", source=config.id, error=str(exc))
+            return report
+        try:
+            for received in source.poll():
+                self._take(config, source, received, report)
+                if not self._renew():
+                    report.error = "the poll's lease was lost (took longer than HUB_INBOUND_LEASE_SECONDS)"
+                    break
+        except TransientError as exc:
+            report.error = str(exc)
+            log.warning("inbound_poll_interrupted", source=config.id, error=str(exc))
+        except Exception as exc:
+            # Not the platform's answer (a database outage, a bug): the message stays waiting there.
+            report.error = f"{type(exc).__name__}"
+            log.exception("inbound_poll_failed", source=config.id, error_type=type(exc).__name__)
+        finally:
+            source.close()
+        if report.received or report.quarantined or report.duplicates:
+            log.info(
+                "inbound_polled",
+                source=config.id,
+                received=report.received,
+                quarantined=report.quarantined,
+                duplicates=report.duplicates,
+            )
+        return report
+
+    def _renew(self) -> bool:
+        return self.jobs.acquire(JOB, self.owner, lease=self.lease, every=timedelta(0))
+
+    def _take(self, config: SourceConfig, source: InboundSource, received: Received, report: SourceReport) -> None:
+        recorded = self.store.known(config.id, received.external_id)
+        if recorded is None:
+            new = self._new(config, received)
+            recorded = self.store.record(new)
+            if recorded.created and recorded.state == InboundState.QUARANTINED:
+                report.quarantined += 1
+                log.warning("inbound_quarantined", source=config.id, message=recorded.id, reason=new.reason)
+            elif recorded.created:
+                report.received += 1
+        if not recorded.created:
+            report.duplicates += 1
+            log.info("inbound_already_received", source=config.id, message=recorded.id)
+        message_id = recorded.id
+        if self.before_close is not None:
+            self.before_close()
+        source.confirm(received)
+        self.store.mark_closed(message_id)
+
+    def _new(self, config: SourceConfig, received: Received) -> NewInbound:
+        if received.message is None:
+            facts = decide.Received(too_large=True, header=None)
+        else:
+            facts = read_message(received.message.data, received.message.media_type, self.schemas)
+        verdict = decide.verdict(facts, config.accepts, received.size, config.max_message_bytes)
+        header = facts.header
+        message = received.message
+        return NewInbound(
+            source_id=config.id,
+            external_id=received.external_id,
+            municipality=config.municipality,
+            state=verdict.state.value,
+            reader=received.reader,
+            header=dict(received.header),
+            size=received.size,
+            destinations=list(config.destinations),
+            sender=received.sender,
+            reason=verdict.reason.value if verdict.reason else None,
+            detail=verdict.detail,
+            message_uuid=header.message_uuid if header and not verdict.quarantined else None,
+            header_uuid=header.message_uuid if header else None,
+            standard=f"{header.standard}-{header.version}" if header else None,
+            message_type=header.message_type if header else None,
+            message=_part(message.data, message.media_type, message.file_name) if message else None,
+            attachments=[_part(a.data, a.media_type, a.file_name) for a in received.attachments],
+        )
+
+
+def _part(data: bytes, media_type: str, file_name: str | None) -> NewInboundPart:
+    return NewInboundPart(data, media_type, hashlib.sha256(data).hexdigest(), file_name)
+
+
+class InboundSchedule:
+    """Polls every ``interval`` seconds in whichever worker process holds the poll's lease."""
+
+    def __init__(self, inbound: Inbound, *, interval: float) -> None:
+        self.inbound = inbound
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> PollReport:
+        return self.inbound.poll(every=self.interval)
+
+    def start(self) -> None:
+        if self.interval <= 0 or not self.inbound.sources:
+            return
+        self._thread = threading.Thread(target=self._run, name="hub-inbound", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        # A few checks per interval: the lease row, not this loop, says when a pass is due.
+        while not self._stop.wait(min(self.interval / 4, 15.0)):
+            try:
+                self.tick()
+            except Exception:
+                log.exception("inbound_schedule_failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
