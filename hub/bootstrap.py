@@ -41,6 +41,7 @@ from hub.sealing import Sealer, load_keyring
 from hub.service.access import Access
 from hub.service.health import Health
 from hub.service.inbound import Inbound, InboundSchedule
+from hub.service.inbound_cases import CaseBuilder, InboundQuarantine
 from hub.service.intake import Intake
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
@@ -55,6 +56,7 @@ from hub.store.deliveries import DeliveryStore
 from hub.store.delivery_recovery import DeliveryRecovery
 from hub.store.destination_states import DestinationStateStore
 from hub.store.inbound import InboundStore
+from hub.store.inbound_cases import InboundCases
 from hub.store.operator_views import OperatorViews
 from hub.store.operators import OperatorStore
 from hub.store.purge import PurgeStore
@@ -113,6 +115,7 @@ class HubContext:
             retention=self.retention,
             max_body_bytes=lambda: self.settings.max_body_bytes,
             poll_outcomes_now=self.outcome_poller.wake,
+            inbound_counts=InboundCases(self.db).counts,
         )
 
     @cached_property
@@ -138,6 +141,26 @@ class HubContext:
             context.schemas,
             f"{socket.gethostname()}:{os.getpid()}",
             lease_seconds=self.settings.inbound_lease_seconds,
+            cases=self.inbound_cases,
+            nudger=self.dispatcher,
+        )
+
+    @cached_property
+    def inbound_cases(self) -> CaseBuilder:
+        """Makes a received case's submission and deliveries to its source's destinations."""
+        return CaseBuilder(self.region.destinations, self.connectors)
+
+    @cached_property
+    def inbound_quarantine(self) -> InboundQuarantine:
+        """``hub inbound release|discard``."""
+        return InboundQuarantine(
+            InboundStore(self.db),
+            InboundCases(self.db),
+            self.inbound_cases,
+            self.region.inbound,
+            self.connectors.context.schemas,
+            self.dispatcher,
+            self.audit,
         )
 
     @cached_property

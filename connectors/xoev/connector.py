@@ -132,6 +132,10 @@ class XtaConnector(HttpConnector):
         body = self.builder(submission, message_id, self.destination)
         return stored_message(body, submission, message_id, config, self._fail)
 
+    def pass_on(self, submission: SubmissionData, message_id: str, content: bytes, media_type: str) -> OutboundMessage:
+        """A received XÖV message, byte for byte, with the headers every attempt repeats (inbound mailroom)."""
+        return stored_message(content, submission, message_id, self.config, self._fail)
+
     # -- worker ----------------------------------------------------------------------------------
 
     def metadata(self, message: OutboundMessage) -> XtaMetadata:

@@ -20,6 +20,7 @@ from hub.api import front_door
 from hub.api.auth import Authenticator
 from hub.api.backlog_metrics import BacklogCollector
 from hub.api.database_errors import handle_database_error
+from hub.api.inbound_metrics import InboundCollector
 from hub.api.middleware import CorrelationMiddleware
 from hub.api.openapi import build_document
 from hub.api.problems import (
@@ -79,6 +80,7 @@ def create_app(hub: HubProcess, *, run_worker: bool = False) -> FastAPI:
     app.state.services = services
     app.state.metrics = CollectorRegistry()
     app.state.metrics.register(BacklogCollector(services.queries))
+    app.state.metrics.register(InboundCollector(services.inbound_counts))
     app.state.auth = Authenticator(services.access)
     app.state.contract = build_contract(services.region)
     app.add_exception_handler(Problem, handle_problem)

@@ -1,9 +1,11 @@
-"""``hub inbound poll|list|show``: the inbound mailroom from the terminal (docs/inbound.md).
+"""``hub inbound poll|list|show|release|discard``: the inbound mailroom from the terminal (docs/inbound.md).
 
 ``poll`` runs one pass over the region's inbound sources now, under the same lease as the worker
 processes' schedule: while another process polls, it says so (or waits with ``--wait``).
 ``list`` and ``show`` read the received cases and the quarantine; ``show --content`` prints the
-message itself, personal data, and is recorded in the audit log.
+message itself, personal data, and is recorded in the audit log. ``release`` re-reads a
+quarantined message with the current config and schema sets and, if it passes now, makes it a case
+delivered to its destinations; ``discard`` takes it out of the quarantine. Both are audited.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import click
 from rich.table import Table
 
 from hub.cli.context import cli_actor, console, open_hub
+from hub.service.inbound_cases import NotInQuarantine, ReleaseRefused, UnknownMessage
 
 HOLD_BEFORE_CLOSE = "HUB_TEST_INBOUND_HOLD_BEFORE_CLOSE_SECONDS"
 """Tests only: wait this long after storing each message, before confirming it (to kill the process there)."""
@@ -61,7 +64,7 @@ def poll(only: str | None, wait_seconds: float) -> None:
 
 
 @inbound.command("list")
-@click.option("--state", type=click.Choice(["received", "quarantined"]), default=None)
+@click.option("--state", type=click.Choice(["received", "quarantined", "discarded"]), default=None)
 @click.option("--source", "source_id", default=None, help="Only this source's messages.")
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -123,6 +126,7 @@ def show(message_id: str, content: bool) -> None:
     click.echo(f"standard: {s.standard or '-'}\nmessage type: {s.message_type or '-'}")
     click.echo(f"nachrichtenUUID: {found.message_uuid or '-'}\nsender: {found.sender or '-'}\nreader: {found.reader}")
     click.echo(f"destinations: {', '.join(found.destinations) or '-'}")
+    click.echo(f"submission: {found.submission_id or '-'}")
     click.echo(f"size: {s.size}\nsha256: {found.sha256 or '-'}")
     click.echo(f"received: {s.received_at.isoformat()}\nclosed: {s.closed_at.isoformat() if s.closed_at else '-'}")
     click.echo(f"header: {json.dumps(found.header, ensure_ascii=False)}")
@@ -131,3 +135,42 @@ def show(message_id: str, content: bool) -> None:
     if content and found.content is not None:
         click.echo("--- message")
         click.echo(found.content.decode("utf-8", "replace"))
+
+
+@inbound.command("release")
+@click.argument("message_id")
+@click.option("--reason", default=None, help="Why it may go now (recorded in the audit log).")
+def release(message_id: str, reason: str | None) -> None:
+    """Re-check a quarantined message with the current config; if it passes, deliver it as a case."""
+    hub = open_hub(migrate=False)
+    try:
+        released = hub.inbound_quarantine.release(message_id, cli_actor(), reason)
+    except UnknownMessage:
+        raise click.ClickException(f"no inbound message {message_id}") from None
+    except NotInQuarantine:
+        raise click.ClickException(f"inbound message {message_id} is not in quarantine") from None
+    except ReleaseRefused as exc:
+        raise click.ClickException(f"inbound message {message_id} cannot be released: {exc}") from None
+    finally:
+        hub.close()
+    if not released.released:
+        click.echo(f"{message_id} stays in quarantine: {released.reason}: {released.detail or ''}")
+        raise SystemExit(1)
+    click.echo(f"{message_id} released: submission {released.submission_id}")
+
+
+@inbound.command("discard")
+@click.argument("message_id")
+@click.option("--reason", required=True, help="Why it is discarded (recorded in the audit log).")
+def discard(message_id: str, reason: str) -> None:
+    """Take a message out of the quarantine for good (it is never delivered)."""
+    hub = open_hub(migrate=False)
+    try:
+        hub.inbound_quarantine.discard(message_id, cli_actor(), reason)
+    except UnknownMessage:
+        raise click.ClickException(f"no inbound message {message_id}") from None
+    except NotInQuarantine:
+        raise click.ClickException(f"inbound message {message_id} is not in quarantine") from None
+    finally:
+        hub.close()
+    click.echo(f"{message_id} discarded")

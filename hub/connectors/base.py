@@ -138,6 +138,14 @@ class Connector(ABC):
     @abstractmethod
     def send(self, message: OutboundMessage) -> Receipt: ...
 
+    def pass_on(self, submission: SubmissionData, message_id: str, content: bytes, media_type: str) -> OutboundMessage:
+        """A message the hub received (the inbound mailroom) as this destination sends it unchanged.
+
+        Raises :class:`~hub.errors.ConfigError` unless the connector takes such a message as it is
+        (XTA destinations take XÖV messages); the received case is then quarantined as unroutable.
+        """
+        raise ConfigError(f"destination {self.destination.id!r} ({self.name}) takes no received message as it is")
+
     def poll_outcome(self, receipt: Mapping[str, Any]) -> Outcome | None:
         """The receiver's later decision on a delivered message, for receivers that decide after
         taking it (FIT-Connect's accept/reject); None while undecided, and always for the others.

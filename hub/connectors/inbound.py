@@ -43,7 +43,7 @@ class SourceConfig:
     accepts: tuple[str, ...] = ()
     """The standards (e.g. ``xgewerbeanzeige``) this box's messages are routed for; others go to quarantine."""
     destinations: tuple[str, ...] = ()
-    """The back-office destinations a received case is meant for (not delivered yet: docs/inbound.md)."""
+    """The back-office destinations a received case is delivered to (docs/inbound.md)."""
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
 
 
@@ -54,6 +54,17 @@ class ReceivedPart:
     data: bytes
     media_type: str = "application/xml"
     file_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """What a source that does not carry XÖV messages has already read and checked of one (FIT-Connect):
+    the runner takes it instead of reading an XÖV header."""
+
+    standard: str
+    version: str
+    message_type: str
+    message_uuid: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,8 @@ class Received:
     size: int = 0
     handle: Any = None
     """Whatever the source needs to confirm this message (XTA: the box request id)."""
+    identified: Identified | None = None
+    """Set by a source whose messages are not XÖV and which checked them itself (see :class:`Identified`)."""
 
     @property
     def too_large(self) -> bool:

@@ -17,6 +17,8 @@ class InboundState(StrEnum):
     """A case: the message passed the checks and is routed to the municipality's back office."""
     QUARANTINED = "quarantined"
     """Kept for an operator with its reason: unreadable, invalid, unroutable or too large."""
+    DISCARDED = "discarded"
+    """Taken out of the quarantine by an operator (audited with the reason); never delivered."""
 
 
 class QuarantineReason(StrEnum):
@@ -71,3 +73,13 @@ def verdict(received: Received, accepts: tuple[str, ...], size: int, cap: int) -
         detail = f"{received.header.standard} {received.header.message_type} is not routed from this source ({known})"
         return Verdict(InboundState.QUARANTINED, QuarantineReason.UNROUTABLE, detail)
     return Verdict(InboundState.RECEIVED)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundCount:
+    """How many messages of a source are in a state (with a quarantine reason): the metrics' rows."""
+
+    source_id: str
+    state: str
+    reason: str | None
+    count: int

@@ -6,7 +6,7 @@
         source: xta-msgbox                     # the plugin (entry-point group hub.inbound_sources)
         municipality: "05562014"               # whose box it is
         accepts: [xgewerbeanzeige]             # standards routed from it; anything else: quarantine
-        destinations: [gladbeck-fachverfahren] # the back office a case is meant for
+        destinations: [gladbeck-gewerbe]       # the back offices each case is delivered to
         maxMessageBytes: 20971520              # larger messages are not fetched: quarantine
         settings: {...}                        # the plugin's own (connectors/xoev/msgbox_source.py)
 

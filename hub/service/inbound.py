@@ -6,7 +6,9 @@ For each message a source hands over (:mod:`hub.connectors.inbound`):
    Then it is confirmed at the platform again and nothing else happens: a crash between storing
    and confirming, or a second process, never makes a second case;
 2. else its XÖV header is read and the domain decides case or quarantine (:mod:`hub.domain.inbound`);
-   the message, its attachments and their SHA-256 hashes are stored in one transaction;
+   the message, its attachments and their SHA-256 hashes are stored in one transaction, and with
+   them a case's submission and its deliveries to the source's destinations
+   (:mod:`hub.service.inbound_cases`), nudged after the commit;
 3. only then it is confirmed (XTA ``close``) and the row marked closed.
 
 A transient error (the platform unreachable, the database down) ends that source's poll: what is
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,12 +31,16 @@ import structlog
 
 from hub.connectors.inbound import InboundSource, Received, SourceConfig
 from hub.domain import inbound as decide
-from hub.domain.inbound import InboundState
+from hub.domain.inbound import InboundState, QuarantineReason
 from hub.errors import TransientError
 from hub.schemas import SchemaCatalog
+from hub.service.inbound_cases import CaseBuilder, CaseMessage, Unroutable
+from hub.service.ports import Nudger
 from hub.service.xoev_header import read_message
 from hub.store.inbound import InboundDetail, InboundStore, InboundSummary, NewInbound, NewInboundPart
+from hub.store.inbound_cases import case_writer
 from hub.store.scheduled_jobs import ScheduledJobs
+from hub.store.submissions import NewSubmission
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +78,8 @@ class Inbound:
         *,
         lease_seconds: float = 120.0,
         before_close: Callable[[], None] | None = None,
+        cases: CaseBuilder | None = None,
+        nudger: Nudger | None = None,
     ) -> None:
         self.store = store
         self.jobs = jobs
@@ -81,6 +90,9 @@ class Inbound:
         self.lease = timedelta(seconds=lease_seconds)
         self.before_close = before_close
         """A test's hook: runs after a message is stored and before it is confirmed (a crash there)."""
+        self.cases = cases
+        """Makes a case's submission and deliveries (docs/inbound.md); None: cases are stored undelivered."""
+        self.nudger = nudger
 
     def poll(self, *, every: float = 0.0, only: str | None = None) -> PollReport:
         """One pass over the sources (or the one named ``only``), if this process gets the lease.
@@ -145,13 +157,16 @@ class Inbound:
     def _take(self, config: SourceConfig, source: InboundSource, received: Received, report: SourceReport) -> None:
         recorded = self.store.known(config.id, received.external_id)
         if recorded is None:
-            new = self._new(config, received)
-            recorded = self.store.record(new)
+            new, submission = self._new(config, received)
+            within = case_writer(self.store.db, submission) if submission is not None else None
+            recorded = self.store.record(new, within=within)
             if recorded.created and recorded.state == InboundState.QUARANTINED:
                 report.quarantined += 1
                 log.warning("inbound_quarantined", source=config.id, message=recorded.id, reason=new.reason)
             elif recorded.created:
                 report.received += 1
+                if submission is not None and self.nudger is not None:
+                    self.nudger.nudge((d.id, d.destination_id) for d in submission.deliveries)
         if not recorded.created:
             report.duplicates += 1
             log.info("inbound_already_received", source=config.id, message=recorded.id)
@@ -161,15 +176,37 @@ class Inbound:
         source.confirm(received)
         self.store.mark_closed(message_id)
 
-    def _new(self, config: SourceConfig, received: Received) -> NewInbound:
+    def _case(
+        self, config: SourceConfig, case: CaseMessage, verdict: decide.Verdict
+    ) -> tuple[NewSubmission | None, decide.Verdict]:
+        """The case's submission and deliveries; none, and quarantine, if it cannot be delivered as configured."""
+        if self.cases is None:
+            return None, verdict
+        try:
+            return self.cases.submission(config, case), verdict
+        except Unroutable as exc:
+            return None, decide.Verdict(InboundState.QUARANTINED, QuarantineReason.UNROUTABLE, str(exc))
+
+    def _new(self, config: SourceConfig, received: Received) -> tuple[NewInbound, NewSubmission | None]:
         if received.message is None:
             facts = decide.Received(too_large=True, header=None)
+        elif received.identified is not None:
+            known = received.identified
+            read = decide.XoevHeader(known.standard, known.version, known.message_type, known.message_uuid)
+            facts = decide.Received(too_large=False, header=read)
         else:
             facts = read_message(received.message.data, received.message.media_type, self.schemas)
         verdict = decide.verdict(facts, config.accepts, received.size, config.max_message_bytes)
         header = facts.header
         message = received.message
-        return NewInbound(
+        inbound_id, submission = str(uuid.uuid4()), None
+        if not verdict.quarantined and header is not None and message is not None and received.identified is None:
+            # An XÖV message, passed on as it is; a source's own checked messages (FIT-Connect) are not.
+            case = CaseMessage(inbound_id, header, message.data, message.media_type, _attachments(received))
+            submission, verdict = self._case(config, case, verdict)
+        new = NewInbound(
+            id=inbound_id,
+            submission_id=submission.id if submission is not None else None,
             source_id=config.id,
             external_id=received.external_id,
             municipality=config.municipality,
@@ -188,6 +225,11 @@ class Inbound:
             message=_part(message.data, message.media_type, message.file_name) if message else None,
             attachments=[_part(a.data, a.media_type, a.file_name) for a in received.attachments],
         )
+        return new, submission
+
+
+def _attachments(received: Received) -> list[tuple[str | None, str, str, bytes]]:
+    return [(a.file_name, a.media_type, hashlib.sha256(a.data).hexdigest(), a.data) for a in received.attachments]
 
 
 def _part(data: bytes, media_type: str, file_name: str | None) -> NewInboundPart:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hub.domain.inbound import InboundCount
 from hub.mapping.catalog import MappingCatalog
 from hub.routing.region import Region
 from hub.service.access import Access
@@ -38,3 +39,5 @@ class HubServices:
     """The largest request body the API reads (``HUB_MAX_BODY_BYTES``), as the settings say now."""
     poll_outcomes_now: Callable[[], None]
     """A platform said new outcomes wait (a FIT-Connect callback): read the event logs at once."""
+    inbound_counts: Callable[[], list[InboundCount]] = list
+    """The inbound messages by (source, state, reason), for the metrics (docs/inbound.md)."""

@@ -92,8 +92,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """One read transaction that sees one snapshot for all its statements.
+
+        On PostgreSQL that takes REPEATABLE READ: under READ COMMITTED each statement has its own
+        snapshot, and a submission read before and its deliveries read after a settlement commits
+        would disagree (a dead delivery under a "delivered" status). A read-only transaction at
+        that level never fails to serialise. SQLite's read transaction is one snapshot already.
+        """
         with self.engine.connect() as conn:
-            conn = conn.execution_options(hub_read_only=True)
+            options: dict[str, object] = {"hub_read_only": True}
+            if self.is_postgres:
+                options["isolation_level"] = "REPEATABLE READ"
+            conn = conn.execution_options(**options)
             with conn.begin():
                 yield conn
 

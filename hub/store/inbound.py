@@ -14,7 +14,7 @@ submission's; :mod:`hub.store.sealed_columns` lists them for ``hub keys rotate|s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,6 +70,10 @@ class NewInbound:
     message_type: str | None = None
     message: NewInboundPart | None = None
     attachments: Sequence[NewInboundPart] = ()
+    id: str | None = None
+    """The row's id, when the caller needs it beforehand (a case's submission names it); else a new one."""
+    submission_id: str | None = None
+    """A case's submission (with its deliveries), written by ``record``'s ``within`` in the same transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,8 @@ class InboundDetail:
     sha256: str | None
     content: bytes | None
     attachments: list[InboundPart] = field(default_factory=list)
+    submission_id: str | None = None
+    """The submission (and so the deliveries) made for the case; None in quarantine."""
 
 
 _SUMMARY = (
@@ -143,9 +149,14 @@ class InboundStore:
         with self.db.read() as conn:
             return _known(conn, source_id, external_id, message_uuid)
 
-    def record(self, new: NewInbound, *, now: datetime | None = None) -> Recorded:
-        """Store the message with its attachments in one transaction, unless it is stored already."""
-        message_id = str(uuid.uuid4())
+    def record(
+        self, new: NewInbound, *, now: datetime | None = None, within: Callable[[Connection], None] | None = None
+    ) -> Recorded:
+        """Store the message with its attachments in one transaction, unless it is stored already.
+
+        ``within`` writes more in that transaction (a case's submission: :mod:`hub.store.inbound_cases`).
+        """
+        message_id = new.id or str(uuid.uuid4())
         try:
             with self.db.write() as conn:
                 found = _known(conn, new.source_id, new.external_id, new.header_uuid)
@@ -154,6 +165,8 @@ class InboundStore:
                 conn.execute(insert(inbound_message).values(**self._row(message_id, new, now or utcnow())))
                 if new.attachments:
                     conn.execute(insert(inbound_attachment), self._parts(message_id, new.attachments))
+                if within is not None:
+                    within(conn)
         except IntegrityError:
             # Another process stored it between our check and our insert: its row is the one.
             found = self.known(new.source_id, new.external_id, new.header_uuid)
@@ -191,7 +204,8 @@ class InboundStore:
     def get(self, message_id: str) -> InboundDetail | None:
         """One message with its content opened (personal data: callers audit who reads it)."""
         m = inbound_message.c
-        extra = (m.detail, m.message_uuid, m.sender, m.reader, m.header, m.destinations, m.media_type, m.sha256)
+        extra = (m.detail, m.message_uuid, m.sender, m.reader, m.header, m.destinations, m.media_type, m.sha256,
+                 m.submission_id)  # fmt: skip
         with self.db.read() as conn:
             row = conn.execute(select(*_SUMMARY, *extra, m.content).where(m.id == message_id)).first()
             if row is None:
@@ -226,6 +240,7 @@ class InboundStore:
                 )
                 for p in parts
             ],
+            row.submission_id,
         )
 
     def _row(self, message_id: str, new: NewInbound, now: datetime) -> dict[str, Any]:
@@ -250,6 +265,7 @@ class InboundStore:
             "content": self.db.sealer.seal(message.data, content_context(message_id)) if message else None,
             "destinations": new.destinations,
             "received_at": now,
+            "submission_id": new.submission_id,
         }
 
     def _parts(self, message_id: str, parts: Sequence[NewInboundPart]) -> list[dict[str, Any]]:

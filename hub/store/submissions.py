@@ -221,6 +221,14 @@ def _insert_in_one_statement(conn: Connection, batches: list[tuple[Table, list[d
     conn.execute(_one_statement(shape), params)
 
 
+def insert_submission(conn: Connection, new: NewSubmission, sealer: Sealer) -> None:
+    """The rows of ``new`` inserted on ``conn``, inside the caller's transaction (the inbound mailroom
+    stores a received case and its submission together)."""
+    for stmt, (_, rows) in zip(_INSERTS, _rows(new, sealer), strict=True):
+        if rows:
+            conn.execute(stmt, rows)
+
+
 class SubmissionStore:
     def __init__(self, db: Database) -> None:
         self.db = db

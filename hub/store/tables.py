@@ -218,6 +218,9 @@ inbound_message = Table(
     Column("destinations", Json, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),  # when the platform was told it is received
+    # The submission (with its deliveries) made for a case; no foreign key: the retention purge
+    # may remove the submission's record before the inbound message goes.
+    Column("submission_id", String(36), nullable=True, index=True),
     UniqueConstraint("source_id", "external_id"),
     Index(None, "state", "received_at"),
 )

@@ -1,6 +1,7 @@
 """Fixtures of the inbound tests: the XTA 2 simulator on a real loopback port, a region whose
 Gladbeck Gewerbeamt box the hub reads, the hub built on it, and a sender that fills the box as
-Gewerbeserviceportal.NRW would."""
+Gewerbeserviceportal.NRW would. A second XTA simulator is the town's Gewerbe back office
+(``gladbeck-gewerbe``), to which the received cases are delivered."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from hub.bootstrap import HubContext, build
 from hub.sim.kit.server import ServerThread
 from hub.sim.xta import create_xta_app
 from tests.conftest import make_settings
-from tests.inbound.inbound_support import PORTAL, SOURCE_ID, inbound_section
+from tests.inbound.inbound_support import PORTAL, SOURCE_ID, gewerbe_template, inbound_section
 from tests.support.region import write_region
 from tests.xta.xta_support import WSDL, settings_for
 
@@ -26,6 +27,22 @@ def xta_server() -> Iterator[ServerThread]:
     assert WSDL.is_file(), f"the official XTA WSDL is expected at {WSDL}"
     with ServerThread(create_xta_app(WSDL)) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def backoffice_xta_server() -> Iterator[ServerThread]:
+    """The Gewerbe back office's XTA server: it stores what the hub delivers to it."""
+    with ServerThread(create_xta_app(WSDL)) as server:
+        yield server
+
+
+@pytest.fixture
+def backoffice_xta(backoffice_xta_server: ServerThread) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=backoffice_xta_server.url, timeout=10) as control:
+        control.delete("/_sim/faults").raise_for_status()
+        control.delete("/_sim/messages").raise_for_status()
+        yield control
+        control.delete("/_sim/faults").raise_for_status()
 
 
 @pytest.fixture
@@ -46,11 +63,13 @@ def portal(xta_server: ServerThread, xta_sim: httpx.Client) -> Iterator[XtaClien
 
 
 @pytest.fixture
-def inbound_region(tmp_path: Path, xta_server: ServerThread) -> Path:
-    """The test region (Gladbeck, Herten) plus an ``inbound:`` section for Gladbeck's Gewerbeamt box."""
+def inbound_region(tmp_path: Path, xta_server: ServerThread, backoffice_xta_server: ServerThread) -> Path:
+    """The test region (Gladbeck, Herten) plus an ``inbound:`` section for Gladbeck's Gewerbeamt box
+    and the towns' Gewerbe back offices (``{slug}-gewerbe``) on the second XTA simulator."""
     directory = write_region(tmp_path / "region", "http://127.0.0.1:9")
     path = directory / "region.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["destinationTemplates"].append(gewerbe_template(backoffice_xta_server.url))
     raw["inbound"] = inbound_section(xta_server.url)
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     return directory

@@ -16,6 +16,9 @@ GEWERBEAMT = Party("dvdv:05562014-gewerbeamt", "xoev", name="Gewerbeamt Gladbeck
 PORTAL = Party("gwa:05000000", "xoev", name="Gewerbeserviceportal.NRW")
 SAMPLE_UUID = "00000000-0000-0000-0000-000000000001"
 MAX_MESSAGE_BYTES = 200_000
+DESTINATION = "gladbeck-gewerbe"
+BACKOFFICE = "gfv:05562014"
+"""The Gewerbe back office's XTA identifier (the reader of what the hub delivers)."""
 
 
 def inbound_section(xta_url: str) -> list[dict[str, Any]]:
@@ -26,7 +29,7 @@ def inbound_section(xta_url: str) -> list[dict[str, Any]]:
             "source": "xta-msgbox",
             "municipality": "05562014",
             "accepts": ["xgewerbeanzeige"],
-            "destinations": ["gladbeck-fachverfahren"],
+            "destinations": [DESTINATION],
             "maxMessageBytes": MAX_MESSAGE_BYTES,
             "settings": {
                 "baseUrl": f"{xta_url}/xta",
@@ -36,6 +39,28 @@ def inbound_section(xta_url: str) -> list[dict[str, Any]]:
             },
         }
     ]
+
+
+def gewerbe_template(xta_url: str) -> dict[str, Any]:
+    """``{slug}-gewerbe``: the town's Gewerbe back office, taking XGewerbeanzeige over XTA 2."""
+    return {
+        "id": "{slug}-gewerbe",
+        "name": "Gewerbe-Fachverfahren {name}",
+        "connector": "gewerbe-nrw",
+        "standard": "xgewerbeanzeige-2.2",
+        "settings": {
+            "baseUrl": f"{xta_url}/xta",
+            "wsdl": str(WSDL),
+            "account": {"identifier": "dvdv:05562000-integrationshub", "name": "Integrationshub Emscher-Lippe"},
+            "reader": {"prefix": "gfv", "code": "{ags}", "name": "Gewerbe-Fachverfahren {name}"},
+            "messagePrefix": "abh",
+            "gewerbeamt": {"prefix": "MELDID", "code": "{ags}", "name": "Gewerbeamt {name}"},
+            "timeoutSeconds": 5,
+        },
+        "retry": {"initialSeconds": 0.2, "multiplier": 2, "maxSeconds": 1, "jitter": 0, "maxAttempts": 5},
+        "concurrency": 4,
+        "circuit": {"failureThreshold": 50, "openSeconds": 1},
+    }
 
 
 def sample(message_uuid: str | None = None) -> bytes:

@@ -2,7 +2,7 @@
 
 A process SIGKILLed after it stored a message and before it closed it at the box (held there by
 the tests-only ``HUB_TEST_INBOUND_HOLD_BEFORE_CLOSE_SECONDS``) leaves the message open; the next
-poll, once the dead process's lease has run out, closes it without a second case. Two processes
+poll, once the dead process's lease has run out, closes it without a second case or delivery. Two processes
 polling the same box at the same time store each message once. Plus the store's own guard: two
 threads recording the same message at once make one row.
 """
@@ -16,14 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from connectors.xoev.xta import XtaClient
 from hub.bootstrap import HubContext
 from hub.cli.inbound import HOLD_BEFORE_CLOSE
 from hub.config import PROJECT_ROOT
 from hub.store.inbound import InboundStore, NewInbound
-from hub.store.tables import inbound_message
+from hub.store.tables import delivery, inbound_message, submission
 from tests.inbound.inbound_support import SOURCE_ID, closed, fresh_sample, put
 from tests.support.cli import HubCli, describe, hub_env
 from tests.support.waiting import wait_for
@@ -33,9 +33,9 @@ def _env(database_url: str, region: Path, **extra: str) -> dict[str, str]:
     return hub_env(database_url, region, HUB_INBOUND_LEASE_SECONDS="2", HUB_INBOUND_POLL_SECONDS="0", **extra)
 
 
-def _count(ctx: HubContext) -> int:
+def _count(ctx: HubContext, table: Table = inbound_message) -> int:
     with ctx.db.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(inbound_message)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_a_poll_killed_between_storing_and_closing_gives_exactly_one_case(
@@ -69,6 +69,14 @@ def test_a_poll_killed_between_storing_and_closing_gives_exactly_one_case(
     assert again.id == case.id
     assert again.closed_at is not None
     assert again.state == "received"
+    # One case, one submission, one delivery (to the Gewerbe back office), stored with the message.
+    assert (_count(inbound_hub, submission), _count(inbound_hub, delivery)) == (1, 1)
+    shown = inbound_hub.inbound.show(case.id)
+    assert shown is not None
+    assert shown.submission_id is not None
+    view = inbound_hub.submissions.get(shown.submission_id)
+    assert view is not None
+    assert [d.destination_id for d in view.deliveries] == ["gladbeck-gewerbe"]
 
 
 def test_two_processes_polling_the_same_box_store_each_message_once(

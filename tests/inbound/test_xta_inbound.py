@@ -63,7 +63,8 @@ def test_the_kosit_sample_is_received_once_sealed_with_its_hashes_and_closed(
     assert shown.content == message
     assert shown.sha256 == hashlib.sha256(message).hexdigest()
     assert shown.message_uuid == "00000000-0000-0000-0000-000000000001"
-    assert shown.destinations == ["gladbeck-fachverfahren"]
+    assert shown.destinations == ["gladbeck-gewerbe"]
+    assert shown.submission_id is not None
     assert shown.header["author"] == "gwa:05000000"
     assert "subject" not in shown.header
     [part] = shown.attachments

@@ -29,6 +29,7 @@ from hub.store.clients import ClientStore
 from hub.store.db import Database
 from hub.store.deliveries import DeliveryStore
 from hub.store.events import event_row, insert_events
+from hub.store.inbound import InboundStore, NewInbound, NewInboundPart
 from hub.store.operator_views import OperatorViews
 from hub.store.sealed_columns import PLAINTEXT, status
 from hub.store.submissions import NewAttachment, NewDelivery, NewSubmission, SubmissionStore
@@ -36,6 +37,7 @@ from hub.store.tables import delivery
 from tests.support.cli import clean_environ, describe
 
 SEALED_UNDER_OLD, PLAIN = 1500, 200
+INBOUND_UNDER_OLD, INBOUND_PLAIN = 30, 10  # messages received from an XTA box, each with one attachment
 OLD = Keyring("old", {"old": generate_key()})
 BOTH = OLD.with_new_current("new")
 ONLY_NEW = Keyring("new", {"new": BOTH.keys["new"]})
@@ -79,6 +81,24 @@ def write_rows(url: str, sealer: Sealer, client_id: str, count: int) -> list[str
     return ids
 
 
+def write_inbound(url: str, sealer: Sealer, count: int) -> list[str]:
+    store, ids = InboundStore(Database(url, sealer=sealer)), []
+    for _ in range(count):
+        name = f"Max Gewerbetreibender {uuid.uuid4()}"
+        recorded = store.record(
+            NewInbound(
+                source_id="gladbeck-gewerbeamt-xta", external_id=str(uuid.uuid4()), municipality="05562014",
+                state="quarantined", reader="dvdv:05562014-gewerbeamt", header={}, size=len(name),
+                destinations=[], reason="unparseable",
+                message=NewInboundPart(name.encode(), "application/xml", "0" * 64),
+                attachments=[NewInboundPart(name.encode(), "application/pdf", "0" * 64, f"Ausweis {name}.pdf")],
+            )
+        )  # fmt: skip
+        ids.append(recorded.id)
+    store.db.dispose()
+    return ids
+
+
 def keys_cli(url: str, keyring: Keyring, *args: str) -> subprocess.Popen[str]:
     env = {**clean_environ(), "HUB_DATABASE_URL": url, "HUB_DATA_KEYS": keyring.to_json().decode(),
            "HUB_LOG_LEVEL": "WARNING", "COLUMNS": "250"}  # fmt: skip
@@ -104,6 +124,8 @@ def test_a_rotation_killed_half_way_and_resumed_leaves_every_row_under_the_new_k
     setup.dispose()
     ids = write_rows(database_url, Sealer(OLD), client.id, SEALED_UNDER_OLD)
     ids += write_rows(database_url, Sealer(None), client.id, PLAIN)
+    inbound = write_inbound(database_url, Sealer(OLD), INBOUND_UNDER_OLD)
+    inbound += write_inbound(database_url, Sealer(None), INBOUND_PLAIN)
     assert counts(database_url)["delivery.payload"] == {"old": SEALED_UNDER_OLD, PLAINTEXT: PLAIN}
 
     # When a rotation to the new key is killed with SIGKILL once it has re-sealed a good part
@@ -126,9 +148,13 @@ def test_a_rotation_killed_half_way_and_resumed_leaves_every_row_under_the_new_k
     # Then every value is under the new key, none under the old one nor in plaintext
     after = counts(database_url)
     total = SEALED_UNDER_OLD + PLAIN
-    assert after == {c: {"new": total} for c in ("submission.envelope", "attachment.content",
-                                                  "attachment.file_name", "delivery.payload", "delivery.receipt",
-                                                  "delivery.last_error", "event.detail")}  # fmt: skip
+    expected = {c: {"new": total} for c in ("submission.envelope", "attachment.content",
+                                             "attachment.file_name", "delivery.payload", "delivery.receipt",
+                                             "delivery.last_error", "event.detail")}  # fmt: skip
+    received = INBOUND_UNDER_OLD + INBOUND_PLAIN
+    expected |= {c: {"new": received} for c in ("inbound_message.content", "inbound_attachment.content",
+                                                 "inbound_attachment.file_name")}  # fmt: skip
+    assert after == expected
     status_out, _ = keys_cli(database_url, ONLY_NEW, "status").communicate(timeout=60)
     assert "unprotected values: 0" in status_out
     assert " old " not in status_out
@@ -152,6 +178,13 @@ def test_a_rotation_killed_half_way_and_resumed_leaves_every_row_under_the_new_k
         )
         [dead] = [e for e in store.events(sid) if e.kind == EventKind.DEAD.value]
         assert dead.detail == {"destination": "backoffice", "reason": name}
+    for message_id in inbound:
+        detail = InboundStore(db).get(message_id)
+        assert detail is not None
+        assert detail.content is not None
+        [part] = detail.attachments
+        assert part.file_name == f"Ausweis {detail.content.decode()}.pdf"
+        assert part.data == detail.content
     db.dispose()
     # while the old key alone opens nothing any more
     old_only = Database(database_url, sealer=Sealer(OLD))

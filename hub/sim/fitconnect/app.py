@@ -22,6 +22,9 @@ API query: ``leikaKey``, ``ars``, ``found``), and
 e.g. ``{"mode": "status", "status": 429, "retryAfter": 1}``, ``{"mode": "timeout"}`` that never answers,
 ``{"mode": "trickle", "intervalMs": 500}`` that answers one byte at a time, ``{"mode": "html"}``,
 ``{"mode": "reset"}``).
+
+The subscriber's side (listing, fetching, answering a destination's submissions) and the controls
+that make the simulator a sender are in :mod:`.subscriber`.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from hub.schemas import SchemaCatalog
 from hub.signing import signed_headers
 from hub.sim.fitconnect.pki import SigningKey
 from hub.sim.fitconnect.state import Decision, FitConnectState, SimSubmission
+from hub.sim.fitconnect.subscriber import SubscriberSide, fault_system, published_key
 from hub.sim.kit.faults import FaultBook, FaultMode, TrickledResponse, http_fault_response, trickled
 
 NEW_EVENTS = "https://schema.fitko.de/fit-connect/submission-api/callbacks/new-events"
@@ -63,6 +67,7 @@ class FitConnectSimulator:
         self.faults = FaultBook()
         self.callback: tuple[str, str] | None = None
         self.forge_route_signatures = False
+        side = self.subscriber = SubscriberSide(self.state, self._authorised)
         self.app = Starlette(
             routes=[
                 Route("/token", self.token, methods=["POST"]),
@@ -71,6 +76,10 @@ class FitConnectSimulator:
                 Route("/submission/v1/destinations/{id}", self.destination, methods=["GET"]),
                 Route("/submission/v1/destinations/{id}/keys/{kid}", self.key, methods=["GET"]),
                 Route("/submission/v1/submissions", self.announce, methods=["POST"]),
+                Route("/submission/v1/submissions", side.list_submissions, methods=["GET"]),
+                Route("/submission/v1/submissions/{id}", side.get_submission, methods=["GET"]),
+                Route("/submission/v1/submissions/{id}/attachments/{aid}", side.get_attachment, methods=["GET"]),
+                Route("/submission/v1/cases/{case}/events", side.post_event, methods=["POST"]),
                 Route("/submission/v1/submissions/{id}/attachments/{aid}", self.attachment, methods=["PUT"]),
                 Route("/submission/v1/submissions/{id}", self.submit, methods=["PUT"]),
                 Route("/submission/v1/cases/{case}/events", self.events, methods=["GET"]),
@@ -80,13 +89,17 @@ class FitConnectSimulator:
                 Route("/_sim/forge", self.sim_forge, methods=["POST"]),
                 Route("/_sim/routes", self.sim_routes, methods=["GET", "PUT"]),
                 Route("/_sim/faults", self.sim_faults, methods=["GET", "POST", "DELETE"]),
+                Route("/_sim/sender/submissions", side.sim_send, methods=["POST"]),
+                Route("/_sim/sender/answers", side.sim_answers, methods=["GET"]),
+                Route("/_sim/destinations/{id}/subscriber-keys", side.sim_subscriber_keys, methods=["GET"]),
+                Route("/_sim/destinations/{id}/rotate", side.sim_rotate, methods=["POST"]),
             ]
         )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         app: ASGIApp = self.app
         if scope["type"] == "http" and not scope["path"].startswith("/_sim"):
-            system = scope["path"].strip("/").split("/")[0]
+            system = fault_system(scope["method"], scope["path"]) or scope["path"].strip("/").split("/")[0]
             fired = self.faults.take(system)
             for rule in fired:
                 if rule.mode is FaultMode.LATENCY:
@@ -173,9 +186,10 @@ class FitConnectSimulator:
         if not self._authorised(request):
             return _problem(401, "Unauthorized")
         d = self.state.destinations.get(request.path_params["id"])
-        if d is None or d.key.kid != request.path_params["kid"]:
+        published = published_key(d, request.path_params["kid"]) if d is not None else None
+        if published is None:
             return _problem(404, "Schlüssel unbekannt")
-        return JSONResponse(d.key.public_jwk)
+        return JSONResponse(published)
 
     async def announce(self, request: Request) -> Response:
         if not self._authorised(request):

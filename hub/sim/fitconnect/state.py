@@ -37,6 +37,10 @@ class SimDestination:
     leika_keys: tuple[str, ...]
     key: EncryptionKey
     status: str = "active"
+    retired: list[EncryptionKey] = field(default_factory=list)
+    """Earlier encryption keys, still published and held by the subscriber after a rotation."""
+    signing: SigningKey | None = None
+    """The destination's own SET signing key (its subscriber signs accept/reject), made when first asked for."""
 
 
 @dataclass
@@ -52,6 +56,8 @@ class SimSubmission:
     data: bytes | None = None
     attachments: dict[str, bytes] = field(default_factory=dict)
     problems: list[dict[str, str]] = field(default_factory=list)
+    encrypted_metadata: str | None = None
+    encrypted_data: str | None = None
 
 
 @dataclass
@@ -146,4 +152,5 @@ class FitConnectState:
                 detail = f"attachment {entry.get('attachmentId')}"
                 problems.append({"type": "hash-mismatch", "title": "Hashwert falsch", "detail": detail})
         sub.metadata, sub.data, sub.attachments, sub.status = metadata, data, attachments, "submitted"
+        sub.encrypted_metadata, sub.encrypted_data = encrypted_metadata, encrypted_data
         return problems
