@@ -25,15 +25,55 @@ from hub.store.tables import metadata
 from tests.support.region import GLADBECK, HERTEN, write_region
 from tests.support.sealing import TEST_KEYRING
 
-POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BASE_POSTGRES_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BASE_REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist (scripts/test runs the suite in parallel) each worker has a database and a
+# Redis database of its own: gw0 the given ones, gw1 "<database>_gw1" and the Redis db below.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def _worker_postgres_url(base: str) -> str:
+    if WORKER == 0:
+        return base
+    head, _, name = base.rpartition("/")
+    return f"{head}/{name.split('?')[0]}_gw{WORKER}"
+
+
+def _worker_redis_url(base: str) -> str:
+    if WORKER == 0:
+        return base
+    head, _, db = base.rpartition("/")
+    return f"{head}/{(int(db or 0) - WORKER) % 16}"
+
+
+POSTGRES_URL = _worker_postgres_url(BASE_POSTGRES_URL)
+REDIS_URL = _worker_redis_url(BASE_REDIS_URL)
 
 pytest_plugins = ["tests.support.clamd"]  # the session's real clamd, for any test that takes it
+
+
+def _create_worker_database() -> None:
+    """The worker's own database beside the given one, made on first use (CREATE DATABASE cannot
+    run in a transaction, hence AUTOCOMMIT on a connection to the given database)."""
+    name = POSTGRES_URL.rpartition("/")[2]
+    admin = create_engine(normalise_url(BASE_POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     url = normalise_url(POSTGRES_URL)
+    if WORKER:
+        try:
+            _create_worker_database()
+        except Exception as exc:
+            pytest.fail(f"PostgreSQL is required at {BASE_POSTGRES_URL} (HUB_TEST_POSTGRES_URL): {exc}")
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
