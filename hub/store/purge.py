@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, not_, select, update
+from sqlalchemy import Connection, Select, delete, exists, not_, select, update
 
 from hub.domain.acceptance import awaits_decision
 from hub.domain.clock import utcnow
@@ -30,7 +30,7 @@ from hub.store import sealed_columns as contexts
 from hub.store.db import Database
 from hub.store.events import event_row, insert_events
 from hub.store.submission_status import lock_submission, update_status
-from hub.store.tables import attachment, delivery, event, submission
+from hub.store.tables import attachment, delivery, event, inbound_attachment, inbound_message, submission
 
 FINAL = (DeliveryState.DELIVERED.value, DeliveryState.DEAD.value)
 PURGED_FILE_NAME = "(purged)"
@@ -143,6 +143,7 @@ class PurgeStore:
             ).first()
             if still is None:
                 return False
+            _delete_received(conn, submission_id)
             conn.execute(delete(event).where(event.c.submission_id == submission_id))
             conn.execute(delete(attachment).where(attachment.c.submission_id == submission_id))
             conn.execute(delete(delivery).where(delivery.c.submission_id == submission_id))
@@ -224,6 +225,25 @@ def _remove_content(conn: Connection, submission_id: str, reason: str, now: date
     # Sealed members are dropped as they are stored: their names are plain, their values not needed.
     for row in _events_with_content(conn, submission_id):
         conn.execute(update(event).where(event.c.id == row[0]).values(detail=content_free(row[1])))
+    _remove_received_content(conn, submission_id)
+
+
+def _received_by(submission_id: str) -> Select[tuple[str]]:
+    """The mailroom's received message a case (a submission of the inbound client) was made from."""
+    return select(inbound_message.c.id).where(inbound_message.c.submission_id == submission_id)
+
+
+def _remove_received_content(conn: Connection, submission_id: str) -> None:
+    # The received message goes with its case: the message itself and its attachments' bytes and
+    # names (copies of them are the case's own attachments, purged above); ids, hashes and sizes
+    # stay on the row, so a late re-delivery by the platform is still recognised.
+    conn.execute(delete(inbound_attachment).where(inbound_attachment.c.message_id.in_(_received_by(submission_id))))
+    conn.execute(update(inbound_message).where(inbound_message.c.submission_id == submission_id).values(content=None))
+
+
+def _delete_received(conn: Connection, submission_id: str) -> None:
+    conn.execute(delete(inbound_attachment).where(inbound_attachment.c.message_id.in_(_received_by(submission_id))))
+    conn.execute(delete(inbound_message).where(inbound_message.c.submission_id == submission_id))
 
 
 def _events_with_content(conn: Connection, submission_id: str) -> Iterator[tuple[int, dict[str, Any]]]:
