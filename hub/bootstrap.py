@@ -43,6 +43,7 @@ from hub.service.health import Health
 from hub.service.inbound import Inbound, InboundSchedule
 from hub.service.inbound_cases import CaseBuilder, InboundQuarantine
 from hub.service.intake import Intake
+from hub.service.mailroom import Mailroom
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
@@ -57,6 +58,7 @@ from hub.store.delivery_recovery import DeliveryRecovery
 from hub.store.destination_states import DestinationStateStore
 from hub.store.inbound import InboundStore
 from hub.store.inbound_cases import InboundCases
+from hub.store.inbound_views import InboundViews
 from hub.store.operator_views import OperatorViews
 from hub.store.operators import OperatorStore
 from hub.store.purge import PurgeStore
@@ -116,6 +118,7 @@ class HubContext:
             max_body_bytes=lambda: self.settings.max_body_bytes,
             poll_outcomes_now=self.outcome_poller.wake,
             inbound_counts=InboundCases(self.db).counts,
+            mailroom=Mailroom(InboundViews(self.db), self.inbound_quarantine),
         )
 
     @cached_property

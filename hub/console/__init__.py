@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.console.actions import router as actions_router
 from hub.console.destinations import router as destinations_router
+from hub.console.mailroom import router as mailroom_router
 from hub.console.pages import router as pages_router
 from hub.console.session import LoginRequired, redirect_to_login
 from hub.service.services import HubServices
@@ -32,5 +33,6 @@ def mount_console(app: FastAPI, services: HubServices) -> None:
     app.include_router(destinations_router)
     app.include_router(pages_router)
     app.include_router(actions_router)
+    app.include_router(mailroom_router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(LoginRequired, redirect_to_login)

@@ -219,5 +219,16 @@ def _filter_text(value: str | None, limit: int) -> str | None:
     return (value or "").replace("\x00", "").strip()[:limit] or None
 
 
-AUDIT_ACTIONS = ("read-personal-data", "replay", "pause", "resume", "reset_circuit", "login", "login_failed", "logout")
+AUDIT_ACTIONS = (
+    "read-personal-data",
+    "replay",
+    "pause",
+    "resume",
+    "reset_circuit",
+    "inbound-release",
+    "inbound-discard",
+    "login",
+    "login_failed",
+    "logout",
+)
 """The actions the filter offers (any other can still be given in the URL)."""

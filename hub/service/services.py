@@ -16,6 +16,7 @@ from hub.routing.region import Region
 from hub.service.access import Access
 from hub.service.health import Health
 from hub.service.intake import Intake
+from hub.service.mailroom import Mailroom
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
@@ -41,3 +42,5 @@ class HubServices:
     """A platform said new outcomes wait (a FIT-Connect callback): read the event logs at once."""
     inbound_counts: Callable[[], list[InboundCount]] = list
     """The inbound messages by (source, state, reason), for the metrics (docs/inbound.md)."""
+    mailroom: Mailroom | None = None
+    """The received messages and the quarantine for the console (docs/inbound.md); None: not wired."""
