@@ -11,7 +11,6 @@ delivered to its destinations; ``discard`` takes it out of the quarantine. Both 
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import click
@@ -19,9 +18,6 @@ from rich.table import Table
 
 from hub.cli.context import cli_actor, console, open_hub
 from hub.service.inbound_cases import NotInQuarantine, ReleaseRefused, UnknownMessage
-
-HOLD_BEFORE_CLOSE = "HUB_TEST_INBOUND_HOLD_BEFORE_CLOSE_SECONDS"
-"""Tests only: wait this long after storing each message, before confirming it (to kill the process there)."""
 
 
 @click.group("inbound")
@@ -38,9 +34,6 @@ def poll(only: str | None, wait_seconds: float) -> None:
     try:
         if only is not None and only not in hub.region.inbound:
             raise click.BadParameter(f"no inbound source {only!r}", param_hint="--source")
-        hold = float(os.environ.get(HOLD_BEFORE_CLOSE, "0") or 0)
-        if hold > 0:
-            hub.inbound.before_close = lambda: time.sleep(hold)
         deadline = time.monotonic() + wait_seconds
         report = hub.inbound.poll(only=only)
         while report.busy and time.monotonic() < deadline:

@@ -77,7 +77,6 @@ class Inbound:
         owner: str,
         *,
         lease_seconds: float = 120.0,
-        before_close: Callable[[], None] | None = None,
         cases: CaseBuilder | None = None,
         nudger: Nudger | None = None,
     ) -> None:
@@ -88,8 +87,6 @@ class Inbound:
         self.schemas = schemas
         self.owner = owner
         self.lease = timedelta(seconds=lease_seconds)
-        self.before_close = before_close
-        """A test's hook: runs after a message is stored and before it is confirmed (a crash there)."""
         self.cases = cases
         """Makes a case's submission and deliveries (docs/inbound.md); None: cases are stored undelivered."""
         self.nudger = nudger
@@ -171,8 +168,6 @@ class Inbound:
             report.duplicates += 1
             log.info("inbound_already_received", source=config.id, message=recorded.id)
         message_id = recorded.id
-        if self.before_close is not None:
-            self.before_close()
         source.confirm(received)
         self.store.mark_closed(message_id)
 

@@ -1,7 +1,7 @@
 """The inbound poll as real ``hub inbound poll`` processes: killed between storing and closing, and two at once.
 
-A process SIGKILLed after it stored a message and before it closed it at the box (held there by
-the tests-only ``HUB_TEST_INBOUND_HOLD_BEFORE_CLOSE_SECONDS``) leaves the message open; the next
+A process SIGKILLed after it stored a message and before it closed it at the box (its ``close``
+held at the simulator, as a slow platform would hold it) leaves the message open; the next
 poll, once the dead process's lease has run out, closes it without a second case or delivery. Two processes
 polling the same box at the same time store each message once. Plus the store's own guard: two
 threads recording the same message at once make one row.
@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import yaml
 from sqlalchemy import Table, func, select
 
 from connectors.xoev.xta import XtaClient
 from hub.bootstrap import HubContext
-from hub.cli.inbound import HOLD_BEFORE_CLOSE
 from hub.config import PROJECT_ROOT
 from hub.store.inbound import InboundStore, NewInbound
 from hub.store.tables import delivery, inbound_message, submission
@@ -43,7 +43,13 @@ def test_a_poll_killed_between_storing_and_closing_gives_exactly_one_case(
 ) -> None:
     database_url = inbound_hub.settings.database_url
     xta_id = put(portal, fresh_sample())
-    env = _env(database_url, inbound_region, **{HOLD_BEFORE_CLOSE: "60"})
+    # The platform holds the first close for a minute; the poll waits that long for its answer.
+    xta_sim.post("/_sim/faults", json={"operation": "close", "latencyMs": 60_000, "count": 1}).raise_for_status()
+    path = inbound_region / "region.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["inbound"][0]["settings"]["timeoutSeconds"] = 90
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    env = _env(database_url, inbound_region)
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "inbound", "poll"], env=env, cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
