@@ -105,8 +105,8 @@ class Settings(BaseSettings):
     )
     inbound_lease_seconds: float = Field(
         default=120.0,
-        description="The inbound poll's lease, renewed after each message: a poller that died holds the boxes "
-        "this long at most.",
+        description="The inbound poll's lease, extended every quarter of it while messages are taken: a poller "
+        "that died holds the boxes this long at most.",
     )
 
     tls_cert: Path | None = Field(

@@ -127,7 +127,7 @@ class Sealer:
     def seal_text(self, value: str | None, context: str) -> str | None:
         if value is None or self.keyring is None:
             return value
-        return SEALED_TEXT_PREFIX + base64.b64encode(self.seal(value.encode(), context)).decode("ascii")
+        return self._token(value.encode(), context)
 
     def open_text(self, stored: str | None, context: str) -> str | None:
         if stored is None or not stored.startswith(SEALED_TEXT_PREFIX):
@@ -138,7 +138,11 @@ class Sealer:
         """A JSON column's value sealed as a JSON string (None stays None)."""
         if value is None or self.keyring is None:
             return value
-        return SEALED_TEXT_PREFIX + base64.b64encode(self.seal(orjson.dumps(value), context)).decode("ascii")
+        return self._token(orjson.dumps(value), context)
+
+    def _token(self, plaintext: bytes, context: str) -> str:
+        """A sealed value as text: the prefix and the sealed bytes in base64."""
+        return SEALED_TEXT_PREFIX + base64.b64encode(self.seal(plaintext, context)).decode("ascii")
 
     def open_json(self, stored: Any, context: str) -> Any:
         if isinstance(stored, str) and stored.startswith(SEALED_TEXT_PREFIX):

@@ -13,7 +13,8 @@ For each message a source hands over (:mod:`hub.connectors.inbound`):
 
 A transient error (the platform unreachable, the database down) ends that source's poll: what is
 not confirmed stays waiting at the platform for the next poll. One process across every node
-polls at a time (:data:`JOB`, a lease in ``scheduled_job``, renewed after each message); the
+polls at a time (:data:`JOB`, a lease in ``scheduled_job``, renewed as messages are taken, at
+most every quarter of the lease); the
 worker processes poll every ``HUB_INBOUND_POLL_SECONDS`` (:class:`InboundSchedule`) and
 ``hub inbound poll`` polls at once.
 """
@@ -21,7 +22,7 @@ worker processes poll every ``HUB_INBOUND_POLL_SECONDS`` (:class:`InboundSchedul
 from __future__ import annotations
 
 import hashlib
-import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from hub.domain.inbound import InboundState, QuarantineReason
 from hub.errors import TransientError
 from hub.schemas import SchemaCatalog
 from hub.service.inbound_cases import CaseBuilder, CaseMessage, Unroutable
+from hub.service.periodic import Periodic
 from hub.service.ports import Nudger
 from hub.service.xoev_header import read_message
 from hub.store.inbound import InboundDetail, InboundStore, InboundSummary, NewInbound, NewInboundPart
@@ -99,10 +101,11 @@ class Inbound:
         if not self.jobs.acquire(JOB, self.owner, lease=self.lease, every=timedelta(seconds=every)):
             return PollReport(busy=True)
         report = PollReport()
+        lease = _Lease(self.jobs, self.owner, self.lease)
         try:
             for config in self.sources.values():
                 if only is None or config.id == only:
-                    report.sources.append(self._poll_source(config))
+                    report.sources.append(self._poll_source(config, lease))
         finally:
             self.jobs.release(JOB, self.owner)
         return report
@@ -115,7 +118,7 @@ class Inbound:
     def show(self, message_id: str) -> InboundDetail | None:
         return self.store.get(message_id)
 
-    def _poll_source(self, config: SourceConfig) -> SourceReport:
+    def _poll_source(self, config: SourceConfig, lease: _Lease) -> SourceReport:
         report = SourceReport(config.id)
         try:
             source = self.build(config)
@@ -126,7 +129,7 @@ class Inbound:
         try:
             for received in source.poll():
                 self._take(config, source, received, report)
-                if not self._renew():
+                if not lease.keep():
                     report.error = "the poll's lease was lost (took longer than HUB_INBOUND_LEASE_SECONDS)"
                     break
         except TransientError as exc:
@@ -147,9 +150,6 @@ class Inbound:
                 duplicates=report.duplicates,
             )
         return report
-
-    def _renew(self) -> bool:
-        return self.jobs.acquire(JOB, self.owner, lease=self.lease, every=timedelta(0))
 
     def _take(self, config: SourceConfig, source: InboundSource, received: Received, report: SourceReport) -> None:
         recorded = self.store.known(config.id, received.external_id)
@@ -195,9 +195,11 @@ class Inbound:
         header = facts.header
         message = received.message
         inbound_id, submission = str(uuid.uuid4()), None
+        parts = [_part(a.data, a.media_type, a.file_name) for a in received.attachments]  # hashed once
         if not verdict.quarantined and header is not None and message is not None and received.identified is None:
             # An XÖV message, passed on as it is; a source's own checked messages (FIT-Connect) are not.
-            case = CaseMessage(inbound_id, header, message.data, message.media_type, _attachments(received))
+            files = [(p.file_name, p.media_type, p.sha256, p.data) for p in parts]
+            case = CaseMessage(inbound_id, header, message.data, message.media_type, files)
             submission, verdict = self._case(config, case, verdict)
         new = NewInbound(
             id=inbound_id,
@@ -218,13 +220,25 @@ class Inbound:
             standard=f"{header.standard}-{header.version}" if header else None,
             message_type=header.message_type if header else None,
             message=_part(message.data, message.media_type, message.file_name) if message else None,
-            attachments=[_part(a.data, a.media_type, a.file_name) for a in received.attachments],
+            attachments=parts,
         )
         return new, submission
 
 
-def _attachments(received: Received) -> list[tuple[str | None, str, str, bytes]]:
-    return [(a.file_name, a.media_type, hashlib.sha256(a.data).hexdigest(), a.data) for a in received.attachments]
+class _Lease:
+    """The poll's lease while a pass runs: extended when a quarter of it has gone, not per message
+    (one statement less for each message taken)."""
+
+    def __init__(self, jobs: ScheduledJobs, owner: str, lease: timedelta) -> None:
+        self.jobs, self.owner, self.lease = jobs, owner, lease
+        self.renewed_at = time.monotonic()
+
+    def keep(self) -> bool:
+        now = time.monotonic()
+        if now - self.renewed_at < self.lease.total_seconds() / 4:
+            return True
+        self.renewed_at = now
+        return self.jobs.renew(JOB, self.owner, lease=self.lease)
 
 
 def _part(data: bytes, media_type: str, file_name: str | None) -> NewInboundPart:
@@ -237,27 +251,14 @@ class InboundSchedule:
     def __init__(self, inbound: Inbound, *, interval: float) -> None:
         self.inbound = inbound
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("inbound", self.tick, interval=interval, longest_wait=15.0)
 
     def tick(self) -> PollReport:
         return self.inbound.poll(every=self.interval)
 
     def start(self) -> None:
-        if self.interval <= 0 or not self.inbound.sources:
-            return
-        self._thread = threading.Thread(target=self._run, name="hub-inbound", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        # A few checks per interval: the lease row, not this loop, says when a pass is due.
-        while not self._stop.wait(min(self.interval / 4, 15.0)):
-            try:
-                self.tick()
-            except Exception:
-                log.exception("inbound_schedule_failed")
+        if self.inbound.sources:
+            self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._periodic.stop()

@@ -9,7 +9,6 @@ database), and as ``hub purge``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +17,7 @@ import structlog
 
 from hub.domain.clock import utcnow
 from hub.domain.retention import RetentionRules
+from hub.service.periodic import Periodic
 from hub.store.audit import AuditLog
 from hub.store.purge import NotFound as SubmissionNotFound
 from hub.store.purge import PurgeStore
@@ -98,8 +98,7 @@ class PurgeSchedule:
         self.jobs = jobs
         self.owner = owner
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._periodic = Periodic("purge", self.tick, interval=interval, longest_wait=30.0)
 
     def tick(self) -> PurgeReport | None:
         """One try: the pass's report if this process took the lease, else None."""
@@ -112,20 +111,7 @@ class PurgeSchedule:
             self.jobs.release(JOB, self.owner)
 
     def start(self) -> None:
-        if self.interval <= 0:
-            return
-        self._thread = threading.Thread(target=self._run, name="hub-purge", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        # Checks a few times per interval: the lease row, not this loop, says when the pass is due.
-        while not self._stop.wait(min(self.interval / 4, 30.0)):
-            try:
-                self.tick()
-            except Exception:
-                log.exception("retention_purge_failed")
+        self._periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._periodic.stop()

@@ -52,6 +52,17 @@ class ScheduledJobs:
             ).rowcount
         return bool(taken)
 
+    def renew(self, name: str, owner: str, *, lease: timedelta, now: datetime | None = None) -> bool:
+        """Extend a lease this owner holds (its start stays the run's); False when it was lost."""
+        row = scheduled_job.c
+        with self.db.write() as conn:
+            kept = conn.execute(
+                update(scheduled_job)
+                .where(row.name == name, row.lease_owner == owner)
+                .values(lease_expires_at=(now or utcnow()) + lease)
+            ).rowcount
+        return bool(kept)
+
     def release(self, name: str, owner: str, *, now: datetime | None = None) -> None:
         with self.db.write() as conn:
             conn.execute(

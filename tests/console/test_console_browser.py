@@ -66,13 +66,18 @@ def hub(tmp_path: Path, region_dir: Path, sim: httpx.Client) -> Iterator[Running
     stop_hub(running)
 
 
-@pytest.fixture
-def page(browser: Browser, hub: RunningHub) -> Iterator[Page]:
+def new_page(browser: Browser, hub: RunningHub) -> Page:
+    """A page in a context of its own (its own cookies: one operator's session) on the hub."""
     context = browser.new_context(base_url=hub.url)
     context.set_default_timeout(10_000)
-    page = context.new_page()
+    return context.new_page()
+
+
+@pytest.fixture
+def page(browser: Browser, hub: RunningHub) -> Iterator[Page]:
+    page = new_page(browser, hub)
     yield page
-    context.close()
+    page.context.close()
 
 
 def shot(page: Page, name: str) -> None:

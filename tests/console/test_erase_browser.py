@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
-from tests.console.test_console_browser import browser, log_in, shot, submit  # noqa: F401  (browser: a fixture)
+from tests.console.test_console_browser import browser, log_in, new_page, shot, submit  # noqa: F401  (browser: a fixture)
 from tests.support.console import PASSWORD
 from tests.support.region import GLADBECK, write_region
 from tests.support.waiting import wait_for
@@ -35,12 +35,6 @@ def hub(tmp_path: Path, region_dir: Path, sim: httpx.Client) -> Iterator[Running
     stop_hub(running)
 
 
-def _page(browser: Browser, hub: RunningHub) -> Page:  # noqa: F811  (browser: the imported fixture's value)
-    context = browser.new_context(base_url=hub.url)
-    context.set_default_timeout(10_000)
-    return context.new_page()
-
-
 def test_an_admin_erases_a_submission_from_its_trace_and_the_page_says_so(
     browser: Browser,  # noqa: F811
     hub: RunningHub,
@@ -50,14 +44,14 @@ def test_an_admin_erases_a_submission_from_its_trace_and_the_page_says_so(
     wait_for(lambda: hub.ctx.submissions.get(submission_id).status == "delivered", what="delivered")
 
     # An operator sees no erase form
-    anna = _page(browser, hub)
+    anna = new_page(browser, hub)
     log_in(anna, "anna")
     anna.goto(f"/console/submissions/{submission_id}")
     expect(anna.get_by_test_id("recorded")).to_be_visible()
     expect(anna.get_by_test_id("erase")).to_have_count(0)
 
     # When ida, an admin, erases it with a reason and confirms the dialog
-    ida = _page(browser, hub)
+    ida = new_page(browser, hub)
     log_in(ida, "ida")
     ida.goto(f"/console/submissions/{submission_id}")
     ida.get_by_placeholder("Löschantrag, Ticket …").fill("Löschantrag vom 1.12., Ticket 4711")

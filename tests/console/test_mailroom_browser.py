@@ -18,14 +18,14 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from connectors.xoev.xta import XtaClient
 from hub.bootstrap import build
 from hub.sim.kit.server import ServerThread
 from hub.sim.xta import create_xta_app
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
-from tests.console.test_console_browser import browser, log_in, shot  # noqa: F401  (browser: a fixture)
+from tests.console.test_console_browser import browser, log_in, new_page, shot  # noqa: F401  (browser: a fixture)
 from tests.inbound.inbound_support import PORTAL, SOURCE_ID, gewerbe_template, inbound_section, put, sample
 from tests.support.console import PASSWORD
 from tests.support.region import GLADBECK, HERTEN, write_region
@@ -91,12 +91,6 @@ def quarantined_hub(
     stop_hub(running)
 
 
-def _page(browser: Browser, hub: RunningHub) -> Page:  # noqa: F811  (browser: the imported fixture's value)
-    context = browser.new_context(base_url=hub.url)
-    context.set_default_timeout(10_000)
-    return context.new_page()
-
-
 def _held(hub: RunningHub) -> dict[str, str]:
     """The quarantined messages' ids by their reason."""
     assert hub.ctx.services.mailroom is not None
@@ -114,7 +108,7 @@ def test_quarantine_is_released_after_the_fix_and_discarded_with_a_reason_from_t
     assert set(held) == {"unroutable", "unparseable"}
 
     # When anna, Gladbeck's operator, opens the mailroom from the nav, filtered to the quarantine
-    anna = _page(browser, hub)
+    anna = new_page(browser, hub)
     log_in(anna, "anna")
     anna.get_by_role("link", name="Mailroom").click()
     expect(anna.locator("#mailroom tbody tr")).to_have_count(2)
@@ -172,13 +166,13 @@ def test_quarantine_is_released_after_the_fix_and_discarded_with_a_reason_from_t
     assert (discarded.actor, discarded.target, discarded.detail["reason"], discarded.detail["quarantine"]) == (
         "console:anna", held["unparseable"], "sender resends it fixed", "unparseable"
     )  # fmt: skip
-    ida = _page(browser, hub)
+    ida = new_page(browser, hub)
     log_in(ida, "ida")
     ida.goto("/console/audit?action=inbound-discard")
     expect(ida.locator('#audit tr[data-action="inbound-discard"]')).to_contain_text("console:anna")
 
     # And hanna, Herten's operator, sees none of Gladbeck's messages, not even by their ids
-    hanna = _page(browser, hub)
+    hanna = new_page(browser, hub)
     log_in(hanna, "hanna")
     hanna.get_by_role("link", name="Mailroom").click()
     expect(hanna.locator("#mailroom tbody tr")).to_have_text("No messages.")

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from hub.domain.personal_data import READ_PERSONAL_DATA
 from hub.sim.kit.server import ServerThread
 from tests.conftest import RunningHub, make_settings, start_hub, stop_hub
-from tests.console.test_console_browser import browser, log_in, shot, submit  # noqa: F401  (browser: a fixture)
+from tests.console.test_console_browser import browser, log_in, new_page, shot, submit  # noqa: F401  (browser: a fixture)
 from tests.support.console import PASSWORD
 from tests.support.region import GLADBECK, write_region
 from tests.support.waiting import wait_for
@@ -37,12 +37,6 @@ def hub(tmp_path: Path, region_dir: Path, sim: httpx.Client) -> Iterator[Running
     stop_hub(running)
 
 
-def _page(browser: Browser, hub: RunningHub) -> Page:  # noqa: F811  (browser: the imported fixture's value)
-    context = browser.new_context(base_url=hub.url)
-    context.set_default_timeout(10_000)
-    return context.new_page()
-
-
 def test_viewing_a_submission_writes_the_entry_an_admin_sees_it_and_an_operator_cannot_list(
     browser: Browser,  # noqa: F811
     hub: RunningHub,
@@ -53,7 +47,7 @@ def test_viewing_a_submission_writes_the_entry_an_admin_sees_it_and_an_operator_
     [delivery] = hub.ctx.submissions.get(submission_id).deliveries
 
     # When ida, an admin, opens its trace and reads the mapped message
-    ida = _page(browser, hub)
+    ida = new_page(browser, hub)
     log_in(ida, "ida")
     ida.goto(f"/console/submissions/{submission_id}")
     expect(ida.get_by_test_id("recorded")).to_contain_text("recorded in the audit log")
@@ -73,7 +67,7 @@ def test_viewing_a_submission_writes_the_entry_an_admin_sees_it_and_an_operator_
     shot(ida, "audit-personal-data-reads")
 
     # When anna, an operator, opens the same submission: its message masked for her
-    anna = _page(browser, hub)
+    anna = new_page(browser, hub)
     log_in(anna, "anna")
     anna.goto(f"/console/submissions/{submission_id}")
     anna.get_by_text("Mapped message").click()
