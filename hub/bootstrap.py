@@ -39,7 +39,9 @@ from hub.scanning.none import NoScanner
 from hub.schemas import SchemaCatalog, SchemaNotInstalled
 from hub.sealing import Sealer, load_keyring
 from hub.service.access import Access
+from hub.service.fitconnect_cases import FitConnectCases
 from hub.service.health import Health
+from hub.service.inbound import JOB as INBOUND_JOB
 from hub.service.inbound import Inbound, InboundSchedule
 from hub.service.inbound_cases import CaseBuilder, InboundQuarantine
 from hub.service.intake import Intake
@@ -47,6 +49,7 @@ from hub.service.mailroom import Mailroom
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
+from hub.service.replies import Replies
 from hub.service.retention import PurgeSchedule, Retention
 from hub.service.services import HubServices
 from hub.store.acceptances import AcceptanceStore
@@ -62,6 +65,7 @@ from hub.store.inbound_views import InboundViews
 from hub.store.operator_views import OperatorViews
 from hub.store.operators import OperatorStore
 from hub.store.purge import PurgeStore
+from hub.store.replies import ReplyStore
 from hub.store.scheduled_jobs import ScheduledJobs
 from hub.store.submissions import SubmissionStore
 
@@ -119,7 +123,14 @@ class HubContext:
             poll_outcomes_now=self.outcome_poller.wake,
             inbound_counts=InboundCases(self.db).counts,
             mailroom=Mailroom(InboundViews(self.db), self.inbound_quarantine),
+            replies=self.replies,
+            poll_inbound_soon=lambda: ScheduledJobs(self.db).make_due(INBOUND_JOB),
         )
+
+    @cached_property
+    def replies(self) -> Replies:
+        """Replies to cases, returned the way each case came (docs/replies.md)."""
+        return Replies(ReplyStore(self.db), self.region.inbound, self.connectors, self.dispatcher, self.audit)
 
     @cached_property
     def retention(self) -> Retention:
@@ -151,7 +162,8 @@ class HubContext:
     @cached_property
     def inbound_cases(self) -> CaseBuilder:
         """Makes a received case's submission and deliveries to its source's destinations."""
-        return CaseBuilder(self.region.destinations, self.connectors)
+        forms = FitConnectCases(self.region.services, self.router, self.region.destinations, self.connectors)
+        return CaseBuilder(self.region.destinations, self.connectors, forms)
 
     @cached_property
     def inbound_quarantine(self) -> InboundQuarantine:

@@ -30,7 +30,7 @@ from hub.api.problems import (
     handle_request_validation,
     problem_response,
 )
-from hub.api.routes import fitconnect, operator, submissions, system
+from hub.api.routes import fitconnect, fitconnect_inbound, operator, replies, submissions, system
 from hub.api.submission_schema import build_contract
 from hub.console import mount_console
 from hub.log_errors import describe
@@ -88,9 +88,11 @@ def create_app(hub: HubProcess, *, run_worker: bool = False) -> FastAPI:
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(SQLAlchemyError, handle_database_error)
     app.include_router(submissions.router)
+    app.include_router(replies.router)
     app.include_router(operator.router)
     app.include_router(system.router)
     app.include_router(fitconnect.router)
+    app.include_router(fitconnect_inbound.router)
     app.include_router(front_door.router)
     mount_console(app, services)
 

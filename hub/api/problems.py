@@ -85,6 +85,12 @@ KINDS: dict[str, tuple[int, str, str]] = {
         "The hub cannot reach its database right now (restarting, overloaded or locked). Nothing was "
         "stored; retry after the seconds given in Retry-After, with the same Idempotency-Key.",
     ),
+    "no-reply-channel": (
+        409,
+        "The case offers no way back",
+        "A reply returns the way its case came; this case offers none (a portal without a callback URL, a "
+        "FIT-Connect submission without replyChannel.fitConnect, a purged case). Nothing was stored.",
+    ),
     "destination-unavailable": (
         503,
         "A destination cannot take submissions",

@@ -28,9 +28,10 @@ def clients() -> None:
     "--role",
     "roles",
     multiple=True,
-    type=click.Choice(["portal", "operator", "admin"]),
+    type=click.Choice(["portal", "operator", "admin", "back-office"]),
     default=["portal"],
-    help="portal: submit and read status; operator: the operator API; admin: the audit log (repeat).",
+    help="portal: submit and read status; operator: the operator API; admin: the audit log; "
+    "back-office: post replies to cases (repeat).",
 )
 @click.option("--callback-url", default=None, help="URL for signed status callbacks.")
 @click.option(

@@ -22,6 +22,7 @@ from hub.cli import (
     mappings,
     operators,
     replay,
+    replies,
     retention,
     schemas,
     serve,
@@ -67,5 +68,6 @@ for command in (
     lookup.search,
     inbound.inbound,
     sources.sources,
+    replies.replies,
 ):
     main.add_command(command)

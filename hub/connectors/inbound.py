@@ -25,6 +25,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any, ClassVar
 
 from hub.connectors.base import ConnectorContext
+from hub.domain.inbound_routes import InboundRoute, route_destinations
 from hub.errors import ConfigError
 
 GROUP = "hub.inbound_sources"
@@ -45,6 +46,12 @@ class SourceConfig:
     destinations: tuple[str, ...] = ()
     """The back-office destinations a received case is delivered to (docs/inbound.md)."""
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    routes: tuple[InboundRoute, ...] = ()
+    """Destinations by message type (``routes:``), the first match wins; ``destinations`` for the rest."""
+
+    def destinations_for(self, message_type: str) -> tuple[str, ...]:
+        """The back-office destinations a case of ``message_type`` (XÖV message type or LeiKa key) goes to."""
+        return route_destinations(self.routes, self.destinations, message_type)
 
 
 @dataclass(frozen=True, slots=True)

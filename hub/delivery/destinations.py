@@ -6,6 +6,7 @@ import threading
 import time
 
 from hub.connectors.base import Destination
+from hub.connectors.replies import reply_destination
 from hub.domain.retry import RetryPolicy
 from hub.domain.status_callbacks import callback_destination, client_of
 from hub.errors import ConfigError
@@ -29,6 +30,9 @@ class DestinationResolver:
         client_id = client_of(destination_id)
         if client_id is not None:
             return self._callback(client_id)
+        reply = reply_destination(destination_id, self.region.inbound)  # back through a source (docs/replies.md)
+        if reply is not None:
+            return reply
         raise ConfigError(f"unknown destination {destination_id!r} (removed from the region config?)")
 
     def _callback(self, client_id: str) -> Destination:

@@ -56,6 +56,8 @@ class EventKind(StrEnum):
     """The submission's personal content was removed (``reason``: retention or erasure)."""
     CANCELLED = "cancelled"
     """A delivery that had not reached its receiver was given up because the content was erased."""
+    REPLIED = "replied"
+    """A back office or an operator posted a reply to the case (its delivery returns it; docs/replies.md)."""
 
 
 class DeliveryKind(StrEnum):
@@ -63,3 +65,5 @@ class DeliveryKind(StrEnum):
 
     SUBMISSION = "submission"
     CALLBACK = "callback"
+    REPLY = "reply"
+    """A back office's reply to a case, returned to its sender (docs/replies.md)."""

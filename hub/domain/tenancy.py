@@ -19,7 +19,9 @@ ROLE_OPERATOR = "operator"
 """An API client, or a console account, that looks after deliveries: replays, pauses, resumes."""
 ROLE_ADMIN = "admin"
 """An API client, or a console account, that also reads the audit log (and, in the console, personal data)."""
-CLIENT_ROLES = (ROLE_PORTAL, ROLE_OPERATOR, ROLE_ADMIN)
+ROLE_BACK_OFFICE = "back-office"
+"""An API client of a back office (Fachverfahren, DMS) that posts replies to cases of its municipalities."""
+CLIENT_ROLES = (ROLE_PORTAL, ROLE_OPERATOR, ROLE_ADMIN, ROLE_BACK_OFFICE)
 
 ROLE_VIEWER = "viewer"
 OPERATOR_ROLES = (ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN)

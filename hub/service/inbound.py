@@ -5,10 +5,11 @@ For each message a source hands over (:mod:`hub.connectors.inbound`):
 1. already stored (same platform id at this source, or a case with its XÖV ``nachrichtenUUID``)?
    Then it is confirmed at the platform again and nothing else happens: a crash between storing
    and confirming, or a second process, never makes a second case;
-2. else its XÖV header is read and the domain decides case or quarantine (:mod:`hub.domain.inbound`);
-   the message, its attachments and their SHA-256 hashes are stored in one transaction, and with
-   them a case's submission and its deliveries to the source's destinations
-   (:mod:`hub.service.inbound_cases`), nudged after the commit;
+2. else its XÖV header is read (or taken from the source that checked it itself: FIT-Connect) and
+   the domain decides case or quarantine (:mod:`hub.domain.inbound`); the message, its attachments
+   and their SHA-256 hashes are stored in one transaction, and with them a case's submission and
+   its deliveries to the source's destinations (:mod:`hub.service.inbound_cases`), nudged after
+   the commit;
 3. only then it is confirmed (XTA ``close``) and the row marked closed.
 
 A transient error (the platform unreachable, the database down) ends that source's poll: what is
@@ -32,12 +33,13 @@ import structlog
 
 from hub.connectors.inbound import InboundSource, Received, SourceConfig
 from hub.domain import inbound as decide
-from hub.domain.inbound import InboundState, QuarantineReason
+from hub.domain.inbound import InboundState
 from hub.errors import TransientError
 from hub.schemas import SchemaCatalog
-from hub.service.inbound_cases import CaseBuilder, CaseMessage, Unroutable
+from hub.service.inbound_cases import CaseBuilder
 from hub.service.periodic import Periodic
 from hub.service.ports import Nudger
+from hub.service.received_case import CaseMessage, NotACase
 from hub.service.xoev_header import read_message
 from hub.store.inbound import InboundDetail, InboundStore, InboundSummary, NewInbound, NewInboundPart
 from hub.store.inbound_cases import case_writer
@@ -179,8 +181,8 @@ class Inbound:
             return None, verdict
         try:
             return self.cases.submission(config, case), verdict
-        except Unroutable as exc:
-            return None, decide.Verdict(InboundState.QUARANTINED, QuarantineReason.UNROUTABLE, str(exc))
+        except NotACase as exc:
+            return None, decide.Verdict(InboundState.QUARANTINED, exc.reason, str(exc))
 
     def _new(self, config: SourceConfig, received: Received) -> tuple[NewInbound, NewSubmission | None]:
         if received.message is None:
@@ -196,8 +198,8 @@ class Inbound:
         message = received.message
         inbound_id, submission = str(uuid.uuid4()), None
         parts = [_part(a.data, a.media_type, a.file_name) for a in received.attachments]  # hashed once
-        if not verdict.quarantined and header is not None and message is not None and received.identified is None:
-            # An XÖV message, passed on as it is; a source's own checked messages (FIT-Connect) are not.
+        if not verdict.quarantined and header is not None and message is not None:
+            # An XÖV message is passed on as it is; a FIT-Connect submission's data is mapped.
             files = [(p.file_name, p.media_type, p.sha256, p.data) for p in parts]
             case = CaseMessage(inbound_id, header, message.data, message.media_type, files)
             submission, verdict = self._case(config, case, verdict)
@@ -211,7 +213,7 @@ class Inbound:
             reader=received.reader,
             header=dict(received.header),
             size=received.size,
-            destinations=list(config.destinations),
+            destinations=list(config.destinations_for(header.message_type) if header else config.destinations),
             sender=received.sender,
             reason=verdict.reason.value if verdict.reason else None,
             detail=verdict.detail,

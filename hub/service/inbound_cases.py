@@ -7,7 +7,8 @@ is the received XÖV message itself, byte for byte, as the destination's connect
 so an XTA destination sends them beside it. Leases, retries, circuits, dead letters, replay,
 events and metrics then work as for any delivery. The submission is stored in the transaction that
 stores the inbound message (:mod:`hub.store.inbound`), so a crash leaves one case and one delivery
-per destination, or none.
+per destination, or none. A FIT-Connect submission is not passed on: its data is mapped for each
+destination like a portal's application (:mod:`hub.service.fitconnect_cases`).
 
 A destination that cannot take the message as it is (its connector has no ``pass_on``), or a
 source without destinations, makes the message ``unroutable``: quarantined, for an operator to
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,12 +31,14 @@ from hub.connectors.inbound import SourceConfig
 from hub.domain import inbound as decide
 from hub.domain.clock import utcnow
 from hub.domain.inbound import InboundState, QuarantineReason
-from hub.errors import ConfigError
+from hub.errors import ConfigError, MappingError
 from hub.schemas import SchemaCatalog
+from hub.service.fitconnect_cases import FIT_CONNECT, FitConnectCases, is_fit_connect
 from hub.service.ports import Nudger
+from hub.service.received_case import CaseMessage, NotACase, Unroutable
 from hub.service.xoev_header import read_message
 from hub.store.audit import AuditLog
-from hub.store.inbound import InboundStore
+from hub.store.inbound import InboundDetail, InboundStore
 from hub.store.inbound_cases import INBOUND_CLIENT_ID, DuplicateCase, InboundCases, NotInQuarantine, inbound_service
 from hub.store.submissions import NewAttachment, NewDelivery, NewSubmission
 
@@ -65,28 +68,12 @@ class PassOnBuilders(Protocol):
     def get(self, destination: Destination) -> PassingOn: ...
 
 
-class Unroutable(Exception):
-    """The case cannot be delivered as configured: the message goes to quarantine (``unroutable``)."""
-
-
 class UnknownMessage(Exception):
     """No inbound message has this id."""
 
 
 class ReleaseRefused(Exception):
     """The message cannot be released (why, in words: no content, its source gone, a duplicate)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CaseMessage:
-    """What a case's submission is made of: the inbound row's id, the message's header and its parts."""
-
-    inbound_id: str
-    header: decide.XoevHeader
-    content: bytes
-    media_type: str
-    attachments: Sequence[tuple[str | None, str, str, bytes]] = ()
-    """(file name, media type, sha256, content) of each attachment, in order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +86,28 @@ class Released:
 
 
 class CaseBuilder:
-    def __init__(self, destinations: Mapping[str, Destination], builders: PassOnBuilders) -> None:
+    def __init__(
+        self,
+        destinations: Mapping[str, Destination],
+        builders: PassOnBuilders,
+        forms: FitConnectCases | None = None,
+    ) -> None:
         self.destinations = destinations
         self.builders = builders
+        self.forms = forms
+        """Maps FIT-Connect cases like a portal's application; None: they are not routed (``unroutable``)."""
 
     def submission(self, config: SourceConfig, case: CaseMessage) -> NewSubmission:
-        """The case's submission with one delivery per destination of its source; :class:`Unroutable` if none."""
-        if not config.destinations:
+        """The case's submission with one delivery per destination of its source.
+
+        Raises :class:`~hub.service.received_case.NotACase` (``unroutable``, ``schema-violation``).
+        """
+        if is_fit_connect(case.header.standard):
+            if self.forms is None:
+                raise Unroutable("FIT-Connect cases are not routed by this hub")
+            return self.forms.submission(config, case)
+        targets = config.destinations_for(case.header.message_type)
+        if not targets:
             raise Unroutable(f"the source {config.id!r} names no destinations")
         now, submission_id = utcnow(), str(uuid.uuid4())
         attachments = [
@@ -119,7 +121,7 @@ class CaseBuilder:
             envelope=envelope,
             attachments=tuple(AttachmentData(a.file_name, a.media_type, a.sha256, a.content) for a in attachments),
         )
-        deliveries = [self._delivery(destination_id, data, case) for destination_id in config.destinations]
+        deliveries = [self._delivery(destination_id, data, case) for destination_id in targets]
         return NewSubmission(
             id=submission_id,
             client_id=INBOUND_CLIENT_ID,
@@ -142,6 +144,9 @@ class CaseBuilder:
             message = self.builders.get(destination).pass_on(data, str(uuid.uuid4()), case.content, case.media_type)
         except ConfigError as exc:
             raise Unroutable(str(exc)) from exc
+        except MappingError as exc:  # a DMS wraps it as xdomea: the wrapping did not pass the XSD
+            problems = "; ".join(f"{p.pointer} ({p.rule or 'invalid'})" for p in exc.problems[:5])
+            raise Unroutable(f"destination {destination_id!r} cannot wrap it: {problems or exc}") from exc
         return NewDelivery(str(uuid.uuid4()), destination_id, message)
 
 
@@ -199,7 +204,7 @@ class InboundQuarantine:
             raise ReleaseRefused(f"its source {summary.source_id!r} is no longer configured")
         if found.content is None or found.media_type is None:
             raise ReleaseRefused("its content was never fetched (too large): discard it and ask for a resend")
-        facts = read_message(found.content, found.media_type, self.schemas)
+        facts = self._facts(found)
         verdict = decide.verdict(facts, config.accepts, summary.size, config.max_message_bytes)
         header = facts.header
         if verdict.quarantined or header is None:
@@ -208,15 +213,15 @@ class InboundQuarantine:
         case = CaseMessage(message_id, header, found.content, found.media_type, parts)
         try:
             submission = self.builder.submission(config, case)
-        except Unroutable as exc:
-            return self._still(message_id, actor, reason, QuarantineReason.UNROUTABLE, str(exc))
+        except NotACase as exc:
+            return self._still(message_id, actor, reason, exc.reason, str(exc))
         try:
             self.cases.release(
                 message_id,
                 message_uuid=header.message_uuid,
                 standard=f"{header.standard}-{header.version}",
                 message_type=header.message_type,
-                destinations=list(config.destinations),
+                destinations=list(config.destinations_for(header.message_type)),
                 submission=submission,
             )
         except DuplicateCase as exc:
@@ -231,6 +236,18 @@ class InboundQuarantine:
         log.info("inbound_released", message=message_id, submission_id=submission.id, source=config.id)
         self.nudger.nudge(_pairs(submission))
         return Released(True, submission.id)
+
+    def _facts(self, found: InboundDetail) -> decide.Received:
+        """The stored message read again: an XÖV header, or what its source identified (FIT-Connect)."""
+        summary = found.summary
+        if is_fit_connect(summary.standard) and summary.standard is not None and summary.message_type is not None:
+            # The subscriber checked and decrypted it before it was stored; its facts are the row's.
+            version = summary.standard.removeprefix(f"{FIT_CONNECT}-")
+            header = decide.XoevHeader(FIT_CONNECT, version, summary.message_type, summary.external_id)
+            return decide.Received(too_large=False, header=header)
+        assert found.content is not None
+        assert found.media_type is not None
+        return read_message(found.content, found.media_type, self.schemas)
 
     def discard(self, message_id: str, actor: str, reason: str) -> None:
         found = self.store.get(message_id)

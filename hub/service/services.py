@@ -20,6 +20,7 @@ from hub.service.mailroom import Mailroom
 from hub.service.operations import Operations
 from hub.service.personal_data import PersonalData
 from hub.service.queries import Queries
+from hub.service.replies import Replies
 from hub.service.retention import Retention
 
 
@@ -44,3 +45,8 @@ class HubServices:
     """The inbound messages by (source, state, reason), for the metrics (docs/inbound.md)."""
     mailroom: Mailroom | None = None
     """The received messages and the quarantine for the console (docs/inbound.md); None: not wired."""
+    replies: Replies | None = None
+    """Replies to cases, returned the way each case came (docs/replies.md); None: not wired."""
+    poll_inbound_soon: Callable[[], None] | None = None
+    """A platform announced new inbound messages (a FIT-Connect NEW_SUBMISSIONS callback): the
+    inbound poll is due at the next ask of any worker; None: not wired."""

@@ -280,6 +280,8 @@ class DeliveryStore:
         insert_events(conn, events)
         replayed: list[tuple[str, str]] = []
         for t in group:
+            if t.kind == DeliveryKind.REPLY.value:  # a reply changes no status the portal hears of
+                continue
             callback = status_callbacks.after_replay(
                 t.client_id, submission_id, t.destination_id, change.status.value, now
             )

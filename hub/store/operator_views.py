@@ -140,9 +140,14 @@ def dead_letters_to_replay(
             delivery.c.client_id,
             delivery.c.destination_id,
             delivery.c.headers,
+            delivery.c.kind,
         )
         .join(submission, submission.c.id == delivery.c.submission_id)
-        .where(delivery.c.state == S.DEAD.value, delivery.c.kind == DeliveryKind.SUBMISSION.value)
+        # A reply is replayed like a submission's delivery (docs/replies.md); a status callback is not.
+        .where(
+            delivery.c.state == S.DEAD.value,
+            delivery.c.kind.in_([DeliveryKind.SUBMISSION.value, DeliveryKind.REPLY.value]),
+        )
         # A purged submission has nothing left to send: its dead letters are refused (Retention.refused_replays).
         .where(submission.c.content_purged_at.is_(None))
     )

@@ -30,7 +30,7 @@ from hub.store import sealed_columns as contexts
 from hub.store.db import Database
 from hub.store.events import event_row, insert_events
 from hub.store.submission_status import lock_submission, update_status
-from hub.store.tables import attachment, delivery, event, inbound_attachment, inbound_message, submission
+from hub.store.tables import attachment, delivery, event, inbound_attachment, inbound_message, reply, submission
 
 FINAL = (DeliveryState.DELIVERED.value, DeliveryState.DEAD.value)
 PURGED_FILE_NAME = "(purged)"
@@ -144,6 +144,7 @@ class PurgeStore:
             if still is None:
                 return False
             _delete_received(conn, submission_id)
+            conn.execute(delete(reply).where(reply.c.submission_id == submission_id))
             conn.execute(delete(event).where(event.c.submission_id == submission_id))
             conn.execute(delete(attachment).where(attachment.c.submission_id == submission_id))
             conn.execute(delete(delivery).where(delivery.c.submission_id == submission_id))
@@ -226,6 +227,8 @@ def _remove_content(conn: Connection, submission_id: str, reason: str, now: date
     for row in _events_with_content(conn, submission_id):
         conn.execute(update(event).where(event.c.id == row[0]).values(detail=content_free(row[1])))
     _remove_received_content(conn, submission_id)
+    # A reply's decision text and documents go with the case (its delivery's payload went above).
+    conn.execute(update(reply).where(reply.c.submission_id == submission_id).values(text=None, documents=None))
 
 
 def _received_by(submission_id: str) -> Select[tuple[str]]:

@@ -70,3 +70,10 @@ class ScheduledJobs:
                 .where(scheduled_job.c.name == name, scheduled_job.c.lease_owner == owner)
                 .values(lease_owner=None, lease_expires_at=None, last_finished_at=now or utcnow())
             )
+
+    def make_due(self, name: str) -> None:
+        """The next ask of any process runs the job (a platform announced work); a pass running now
+        keeps its lease, so nothing runs twice at once: the next pass follows it."""
+        self._ensure(name)
+        with self.db.write() as conn:
+            conn.execute(update(scheduled_job).where(scheduled_job.c.name == name).values(last_started_at=None))

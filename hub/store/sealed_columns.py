@@ -13,6 +13,8 @@ Sealed, with each value's context (``<s>`` submission id, ``<d>`` delivery id, `
 * ``delivery.receipt`` (the receiver's answer, JSON): ``delivery.receipt/<d>``
 * ``delivery.last_error`` (the receiver's error text, or the hub's reason): ``delivery.last_error/<d>``
 * ``event.detail``, member by member (see below): ``event.detail/<s>/<d or ->/<event kind>/<member>``
+* ``reply.text`` and ``reply.documents`` (a reply's decision and its documents' names, docs/replies.md):
+  ``reply.text/<r>``, ``reply.documents/<r>`` (:mod:`hub.store.reply_sealing`)
 
 Callback deliveries' payloads are sealed by rotation only (they hold ids and states).
 An event's detail stays a JSON object with plain keys: the members of
@@ -51,7 +53,7 @@ from hub.domain.retention import CONTENT_FREE_EVENT_KEYS
 from hub.domain.states import EventKind
 from hub.sealing import SEALED_TEXT_PREFIX, Sealer
 from hub.sealing.sealer import key_id_of
-from hub.store import inbound, tables
+from hub.store import inbound, reply_sealing, tables
 from hub.store.db import Database
 
 PLAINTEXT = "plaintext"
@@ -190,6 +192,15 @@ SEALED: tuple[SealedTable, ...] = (
         (
             SealedColumn("content", "bytes", lambda r: inbound.attachment_context(r.message_id, r.position)),
             SealedColumn("file_name", "text", lambda r: inbound.file_name_context(r.message_id, r.position)),
+        ),
+    ),
+    SealedTable(
+        tables.reply,
+        tables.reply.c.id,
+        (),
+        (
+            SealedColumn("text", "text", lambda r: reply_sealing.text_context(r.id)),
+            SealedColumn("documents", "json", lambda r: reply_sealing.documents_context(r.id)),
         ),
     ),
 )

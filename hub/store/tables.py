@@ -237,3 +237,36 @@ inbound_attachment = Table(
     Column("size", BigInteger, nullable=False),
     Column("content", LargeBinary, nullable=False),  # sealed
 )
+
+# Replies to cases (docs/replies.md): what a back office or an operator answered, returned to the
+# case's sender by a delivery of its own (``delivery_id``) the way the case came (``channel``).
+reply = Table(
+    "reply",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("submission_id", String(36), nullable=False, index=True),
+    Column("channel", String(30), nullable=False),  # fit-connect, xta, portal-callback
+    Column("status", String(30), nullable=False),
+    Column("text", Text, nullable=True),  # sealed: a decision text names the applicant
+    Column("documents", Json, nullable=True),  # sealed descriptions (names may name a person); content in the payload
+    Column("delivery_id", String(36), nullable=True),
+    Column("actor", String(120), nullable=False),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("request_hash", String(64), nullable=False),  # SHA-256 of the posted body: a repeat or a conflict
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("submission_id", "idempotency_key"),
+)
+
+# FIT-Connect submissions listed at a source but not answered yet (a key missing, a platform that
+# keeps failing): the platform rejects them by itself after 14 days, so operators are warned after
+# 3 (docs/inbound.md). A row goes when the submission is answered or no longer listed.
+inbound_waiting = Table(
+    "inbound_waiting",
+    metadata,
+    Column("source_id", String(100), primary_key=True),
+    Column("external_id", String(255), primary_key=True),
+    Column("submitted_at", UtcDateTime, nullable=True),  # the platform's submit time, when known
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("reason", String(40), nullable=True),  # why it is not answered (e.g. decryption-key-missing)
+)

@@ -47,6 +47,44 @@ PDF = b"%PDF-1.7 Mietbescheinigung " + os.urandom(1024)
 PROBLEM = "https://schema.fitko.de/fit-connect/events/problems/"
 
 
+def wohngeld_service() -> dict[str, Any]:
+    """The region's Wohngeld service: the received cases are mapped for the Fachverfahren
+    (tests/inbound/test_fitconnect_delivery.py), so the service must exist."""
+    real = yaml.safe_load((SAMPLES / "region.yaml").read_text(encoding="utf-8"))
+    wohngeld = next(s for s in real["services"] if s["id"] == "wohngeld-antrag")
+    return {**wohngeld, "form": str(SAMPLES / wohngeld["form"])}
+
+
+def fitconnect_source(platform_url: str, destination_id: str, keys_file: Path) -> dict[str, Any]:
+    """Gladbeck's Wohngeld destination at the simulator as an ``inbound:`` source of the region."""
+    return {
+        "id": SOURCE_ID,
+        "name": "FIT-Connect Zustellpunkt Wohngeldstelle Gladbeck",
+        "source": "fitconnect-subscriber",
+        "municipality": GLADBECK,
+        "accepts": ["fit-connect"],
+        "destinations": ["gladbeck-fachverfahren"],
+        "settings": {
+            "tokenUrl": f"{platform_url}/token",
+            "submissionUrl": f"{platform_url}/submission",
+            "clientId": CLIENT_ID,
+            "clientSecretEnv": SECRET_ENV,
+            "destinationId": destination_id,
+            "keysFile": str(keys_file),
+            "timeoutSeconds": 5,
+            "pageSize": 2,
+        },
+    }
+
+
+def keys_file_of(control: httpx.Client, destination_id: str, path: Path) -> Path:
+    """The destination's private keys as its owner's file, fetched from the simulator."""
+    keys = control.get(f"/_sim/destinations/{destination_id}/subscriber-keys")
+    keys.raise_for_status()
+    path.write_bytes(keys.content)
+    return path
+
+
 @pytest.fixture(scope="module")
 def platform() -> Iterator[tuple[FitConnectSimulator, ServerThread, str]]:
     """The simulator with Gladbeck's destination, rotated once: two encryption keys are in use."""
@@ -89,33 +127,12 @@ def hub(
 ) -> Iterator[HubContext]:
     _, server, destination_id = platform
     monkeypatch.setenv(SECRET_ENV, SECRET)
-    keys = control.get(f"/_sim/destinations/{destination_id}/subscriber-keys")
-    keys.raise_for_status()
-    keys_file = tmp_path / "gladbeck.jwks.json"
-    keys_file.write_bytes(keys.content)
+    keys_file = keys_file_of(control, destination_id, tmp_path / "gladbeck.jwks.json")
     directory = write_region(tmp_path / "region", "http://127.0.0.1:9")
     path = directory / "region.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw["inbound"] = [
-        {
-            "id": SOURCE_ID,
-            "name": "FIT-Connect Zustellpunkt Wohngeldstelle Gladbeck",
-            "source": "fitconnect-subscriber",
-            "municipality": GLADBECK,
-            "accepts": ["fit-connect"],
-            "destinations": ["gladbeck-fachverfahren"],
-            "settings": {
-                "tokenUrl": f"{server.url}/token",
-                "submissionUrl": f"{server.url}/submission",
-                "clientId": CLIENT_ID,
-                "clientSecretEnv": SECRET_ENV,
-                "destinationId": destination_id,
-                "keysFile": str(keys_file),
-                "timeoutSeconds": 5,
-                "pageSize": 2,
-            },
-        }
-    ]
+    raw["services"].append(wohngeld_service())
+    raw["inbound"] = [fitconnect_source(server.url, destination_id, keys_file)]
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     ctx = build(make_settings(database_url, directory, inbound_lease_seconds=2.0), migrate=True, api=False)
     yield ctx
@@ -176,6 +193,7 @@ def test_wohngeld_is_decrypted_checked_stored_once_and_accepted_with_a_verified_
     assert (case.standard, cases[v1].standard) == ("fit-connect-2.1.0", "fit-connect-1.0.0")
     shown = hub.inbound.show(case.id)
     assert shown is not None
+    assert shown.content is not None
     assert json.loads(shown.content) == WOHNGELD
     assert shown.sha256 == hashlib.sha256(shown.content).hexdigest()
     assert shown.header["submissionId"] == with_pdf

@@ -3,29 +3,43 @@
 A process SIGKILLed after it stored a message and before it closed it at the box (its ``close``
 held at the simulator, as a slow platform would hold it) leaves the message open; the next
 poll, once the dead process's lease has run out, closes it without a second case or delivery. Two processes
-polling the same box at the same time store each message once. Plus the store's own guard: two
+polling the same box at the same time store each message once; so do two worker nodes (``hub worker``)
+polling an XTA box and a FIT-Connect destination on their schedule. Plus the store's own guard: two
 threads recording the same message at once make one row.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 from sqlalchemy import Table, func, select
 
 from connectors.xoev.xta import XtaClient
-from hub.bootstrap import HubContext
+from hub.bootstrap import HubContext, build
 from hub.config import PROJECT_ROOT
+from hub.domain.clock import utcnow
+from hub.service.inbound import JOB
+from hub.sim.fitconnect import FitConnectSimulator
+from hub.sim.kit.server import ServerThread
 from hub.store.inbound import InboundStore, NewInbound
-from hub.store.tables import delivery, inbound_message, submission
+from hub.store.tables import delivery, inbound_message, scheduled_job, submission
+from tests.conftest import _truncate, make_settings
+from tests.inbound import test_fitconnect_subscriber as fc
 from tests.inbound.inbound_support import SOURCE_ID, closed, fresh_sample, put
 from tests.support.cli import HubCli, describe, hub_env
+from tests.support.fitconnect import schema_catalog
 from tests.support.waiting import wait_for
 
 
@@ -69,6 +83,7 @@ def test_a_poll_killed_between_storing_and_closing_gives_exactly_one_case(
 
     # The dead process's lease runs out (2 s); then the next poll recognises the message and closes it.
     report = wait_for(lambda: (r := inbound_hub.inbound.poll()) and not r.busy and r, timeout=20, what="the lease")
+    assert report
     assert [(s.received, s.duplicates, s.error) for s in report.sources] == [(0, 1, None)]
     assert closed(xta_sim, xta_id)
     [again] = inbound_hub.inbound.recent()
@@ -124,3 +139,102 @@ def test_two_threads_recording_the_same_message_store_it_once(inbound_hub: HubCo
     assert sum(r.created for r in recorded) == 1
     assert len({r.id for r in recorded}) == 1
     assert _count(inbound_hub) == 1
+
+
+@pytest.fixture
+def two_nodes_region(inbound_region: Path, tmp_path: Path) -> Iterator[tuple[Path, httpx.Client, str]]:
+    """The XTA test region plus Gladbeck's Wohngeld destination at a FIT-Connect simulator of its
+    own (so the module-scoped one of test_fitconnect_subscriber.py is not shared)."""
+    sim = FitConnectSimulator(schema_catalog(), {fc.CLIENT_ID: fc.SECRET})
+    destination_id = sim.state.add_destination("Wohngeldstelle Gladbeck", "055620014014", [fc.LEIKA]).destination_id
+    with ServerThread(sim) as server, httpx.Client(base_url=server.url, timeout=10) as control:
+        keys_file = fc.keys_file_of(control, destination_id, tmp_path / "gladbeck.jwks.json")
+        path = inbound_region / "region.yaml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw["services"].append(fc.wohngeld_service())
+        raw["inbound"].append(fc.fitconnect_source(server.url, destination_id, keys_file))
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        yield inbound_region, control, destination_id
+
+
+def _start_node(env: dict[str, str], ready_file: Path, log_file: Path) -> subprocess.Popen[bytes]:
+    """One node: ``hub worker`` in its own session (so the finalizer can end its whole group)."""
+    with log_file.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "hub", "worker", "--processes", "1", "--ready-file", str(ready_file)],
+            env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def _ready(ready_file: Path) -> bool:
+    try:
+        return len(json.loads(ready_file.read_text())["workers"]) == 1
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _last_finished(ctx: HubContext) -> datetime | None:
+    with ctx.db.read() as conn:
+        found = conn.execute(select(scheduled_job.c.last_finished_at).where(scheduled_job.c.name == JOB)).scalar()
+    return found if isinstance(found, datetime) else None
+
+
+def test_two_worker_nodes_polling_an_xta_box_and_a_fitconnect_destination_take_each_message_once(
+    postgres_url: str,
+    redis_url: str,
+    two_nodes_region: tuple[Path, httpx.Client, str],
+    portal: XtaClient,
+    xta_sim: httpx.Client,
+    tmp_path: Path,
+) -> None:
+    region, control, destination_id = two_nodes_region
+    _truncate(postgres_url)
+    ctx = build(make_settings(postgres_url, region, inbound_lease_seconds=2.0), migrate=True, api=False)
+    env = {
+        **hub_env(postgres_url, region, HUB_INBOUND_LEASE_SECONDS="2", HUB_INBOUND_POLL_SECONDS="0.2"),
+        "HUB_BROKER_URL": redis_url,
+        "HUB_SCHEMA_PATH": os.environ.get("HUB_SCHEMA_PATH", ""),
+        "HUB_LOG_FORMAT": "json",
+        "HUB_LOG_LEVEL": "INFO",
+        "HUB_WORKER_STOP_SECONDS": "5",
+        fc.SECRET_ENV: fc.SECRET,
+    }
+    nodes = [_start_node(env, tmp_path / f"ready-{n}.json", tmp_path / f"node-{n}.log") for n in range(2)]
+    try:
+        wait_for(lambda: all(_ready(tmp_path / f"ready-{n}.json") for n in range(2)), timeout=60, what="both nodes")
+        # Given both nodes polling, when the box and the destination fill while they poll
+        xta_ids = [put(portal, fresh_sample()) for _ in range(5)]
+        fc_ids = [fc.send(control, destination_id) for _ in range(5)]
+
+        # Then every message is closed and every submission answered ...
+        wait_for(lambda: all(closed(xta_sim, i) for i in xta_ids), timeout=60, what="every XTA message closed")
+        wait_for(lambda: set(fc.answers(control)) == set(fc_ids), timeout=60, what="every submission answered")
+        done = utcnow()
+        # ... and a full pass begun after that finds nothing more to do
+        wait_for(lambda: (f := _last_finished(ctx)) is not None and f > done, timeout=30, what="one more pass")
+        for node in nodes:
+            assert node.poll() is None, "a node ended while polling"
+    finally:
+        for node in nodes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(node.pid, signal.SIGTERM)
+        for node in nodes:
+            try:
+                node.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(node.pid, signal.SIGKILL)
+                node.wait(timeout=10)
+
+    # Each submission accepted exactly once (the platform's list of posted SETs), none rejected
+    posted = [a for a in control.get("/_sim/sender/answers").json() if a["submissionId"] in fc_ids]
+    assert sorted(a["submissionId"] for a in posted) == sorted(fc_ids)
+    assert {(a["event"], a["verified"]) for a in posted} == {("accept-submission", True)}
+    # Each message stored once, as one case: one row per platform id, one submission each
+    stored = ctx.inbound.recent(limit=100)
+    assert sorted(m.external_id for m in stored) == sorted(xta_ids + fc_ids)
+    assert {m.state for m in stored} == {"received"}
+    assert all(m.closed_at is not None for m in stored)
+    cases = [ctx.inbound.show(m.id) for m in stored]
+    submission_ids = [c.submission_id for c in cases if c is not None and c.submission_id is not None]
+    assert len(set(submission_ids)) == len(submission_ids) == _count(ctx, submission)
+    ctx.close()

@@ -48,6 +48,9 @@ class XdomeaConnector(Connector):
     def build(self, submission: SubmissionData, message_id: str) -> OutboundMessage:
         return self.inner.build(submission, message_id)
 
+    def pass_on(self, submission: SubmissionData, message_id: str, content: bytes, media_type: str) -> OutboundMessage:
+        return self.inner.pass_on(submission, message_id, content, media_type)
+
     def send(self, message: OutboundMessage) -> Receipt:
         return self.inner.send(message)
 

@@ -33,6 +33,8 @@ OTHER_FORMAT = "100"
 FORMAT_LIST_VERSION = "1.0"
 """listVersionID of the Dateiformat code list, as in the official xdomea samples."""
 UNKNOWN_VERSION = "unbekannt"
+ATTACHMENT_TYPE = "Anlage zum Antrag"
+"""The Dokument's ``Typ`` of a file that came with an application."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _PDF_VERSION = re.compile(rb"^%PDF-(\d\.\d)")
@@ -65,6 +67,7 @@ class PrimaryDocument:
             "size": self.size,
             "formatCode": self.format_code,
             "formatVersion": self.format_version,
+            "type": ATTACHMENT_TYPE,
             "checks": [{"name": "sha256", "value": self.sha256}, {"name": "size", "value": str(self.size)}],
         }
         if self.format_name is not None:

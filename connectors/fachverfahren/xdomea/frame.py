@@ -20,6 +20,7 @@ from hub.connectors.base import SubmissionData
 EMAIL_CHANNEL = "001"
 PHONE_CHANNEL = "002"
 FORM_KENNUNG = "urn:x-emscher-lippe-hub:formular:{service}"
+FORM_DESCRIPTION = "Formulardaten des Antrags: Name = JSON-Pointer des Feldes im Antrag, Wert = sein Inhalt"
 
 
 def applicant_name(applicant: Mapping[str, Any]) -> str:
@@ -53,6 +54,7 @@ def xdomea_frame(
         channels=channels(applicant),
         documents=[d.as_dict() for d in documents],
         formKennung=FORM_KENNUNG.format(service=submission.service),
+        formDescription=FORM_DESCRIPTION,
         formFields=form_fields(envelope.get("form")),
     )
     if ablageort:

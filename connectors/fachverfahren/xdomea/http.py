@@ -11,6 +11,10 @@ and POSTs it with
   it ``<ProzessID>_FVDaten.SGOAblegen.0605.zip``;
 * the destination's credentials (:mod:`hub.connectors.auth`).
 
+A message the mailroom received (``pass_on``) is wrapped as xdomea (:mod:`.received`) and its
+whole container built once and stored as the payload (media type ``application/zip``): ``send``
+POSTs those bytes as they are.
+
 Failures are classified like every HTTP delivery (:mod:`hub.connectors.http`): connect errors,
 timeouts, 408/425/429 and 5xx are retried, other 4xx are dead with the DMS's reason; a 2xx that is
 not JSON (a proxy's HTML page, truncated JSON) is retried too. The DMS's JSON answer names what it
@@ -28,6 +32,7 @@ import httpx
 from connectors.fachverfahren.xdomea import settings
 from connectors.fachverfahren.xdomea.container import MEDIA_TYPE, ContainerMismatch, Manifest, build_container
 from connectors.fachverfahren.xdomea.message import MANIFEST_HEADER, STANDARD, build_message
+from connectors.fachverfahren.xdomea.received import wrapped_submission
 from connectors.xoev.frame import Authority
 from hub.connectors.auth import auth_headers
 from hub.connectors.base import ConnectorContext, Destination, OutboundMessage, Receipt, SubmissionData
@@ -35,6 +40,7 @@ from hub.connectors.first_use import FirstUse
 from hub.connectors.http import expect_json, raise_for_delivery
 from hub.connectors.http_connector import HttpConnector
 from hub.connectors.xml_target import XmlTargetBuilder, XmlTargets
+from hub.domain.message import MessageAttachment
 from hub.errors import PermanentError
 
 XML = "application/xml"
@@ -78,13 +84,28 @@ class XdomeaHttpConnector(HttpConnector):
         headers = {MANIFEST_HEADER: manifest.encode(), SUBMISSION_HEADER: submission.id}
         return OutboundMessage(message_id, XML, body, headers=headers)
 
+    def pass_on(self, submission: SubmissionData, message_id: str, content: bytes, media_type: str) -> OutboundMessage:
+        """A received message wrapped as xdomea (:mod:`.received`), stored as its whole container.
+
+        The container is built here, once: the received message is a file of it, but not one of
+        the case's stored files the worker hands :meth:`send` (those go beside the message to XTA
+        destinations). Deterministic like every container, so each attempt sends the same bytes.
+        """
+        config = self.config
+        wrapped = wrapped_submission(submission, content, media_type)
+        document = self.document_builder(submission.service)
+        body, manifest = build_message(
+            document, wrapped, message_id, config.author, config.reader, config.options, received=True
+        )
+        files = [MessageAttachment(a.file_name, a.media_type, a.sha256, a.content) for a in wrapped.attachments]
+        archive = build_container(manifest, body, files)
+        headers = {MANIFEST_HEADER: manifest.encode(), SUBMISSION_HEADER: submission.id}
+        return OutboundMessage(message_id, MEDIA_TYPE, archive, headers=headers)
+
     def send(self, message: OutboundMessage) -> Receipt:
         config = self.config
         manifest = Manifest.decode(message.headers[MANIFEST_HEADER])
-        try:
-            archive = build_container(manifest, message.body, message.attachments)
-        except ContainerMismatch as exc:
-            raise PermanentError(f"cannot assemble the xdomea container: {exc}") from exc
+        archive = message.body if message.media_type == MEDIA_TYPE else self._container(manifest, message)
         digest = base64.b64encode(hashlib.sha256(archive).digest()).decode()
         headers = {
             "Content-Type": MEDIA_TYPE,
@@ -98,6 +119,13 @@ class XdomeaHttpConnector(HttpConnector):
         response = self.post(config.url, content=archive, headers=headers)
         raise_for_delivery(response)
         return _receipt(response)
+
+    @staticmethod
+    def _container(manifest: Manifest, message: OutboundMessage) -> bytes:
+        try:
+            return build_container(manifest, message.body, message.attachments)
+        except ContainerMismatch as exc:
+            raise PermanentError(f"cannot assemble the xdomea container: {exc}") from exc
 
 
 def _receipt(response: httpx.Response) -> Receipt:

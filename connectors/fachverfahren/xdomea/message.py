@@ -14,6 +14,7 @@ from typing import Any
 from connectors.fachverfahren.xdomea.container import ContainerFile, Manifest, message_file_name
 from connectors.fachverfahren.xdomea.documents import primary_documents
 from connectors.fachverfahren.xdomea.frame import EMAIL_CHANNEL, PHONE_CHANNEL, xdomea_frame
+from connectors.fachverfahren.xdomea.received import received_frame
 from connectors.fachverfahren.xdomea.settings import XdomeaOptions
 from connectors.xoev.frame import Authority, with_frame
 from hub.connectors.base import SubmissionData
@@ -32,10 +33,17 @@ def build_message(
     author: Authority,
     reader: Authority,
     options: XdomeaOptions,
+    *,
+    received: bool = False,
 ) -> tuple[bytes, Manifest]:
-    """The message XML and what its container holds."""
+    """The message XML and what its container holds.
+
+    ``received``: ``submission`` is a received message wrapped by :func:`.received.wrapped_submission`.
+    """
     documents = primary_documents(submission.id, submission.attachments, options.format_codes)
     frame = xdomea_frame(submission, message_id, author, reader, documents, options.ablageort)
+    if received:
+        frame = received_frame(frame, submission)
     try:
         body = document.build(with_frame(submission, frame))
     except MappingError as exc:

@@ -62,8 +62,9 @@ class XdomeaXtaConnector(XtaConnector):
         return replace(message, headers={**message.headers, MANIFEST_HEADER: manifest.encode()})
 
     def pass_on(self, submission: SubmissionData, message_id: str, content: bytes, media_type: str) -> OutboundMessage:
-        """A received XÖV message would have to be wrapped as xdomea first (not built: docs/inbound.md)."""
-        raise self._fail("takes xdomea messages only; a received message is not wrapped as xdomea yet")
+        """Refused: over XTA the wrapped message would need the received message as an XTA attachment,
+        which the stored case does not hold (its files are the received attachments). Use ``transport: http``."""
+        raise self._fail("wraps a received message as xdomea over transport http only, not xta")
 
     def send(self, message: OutboundMessage) -> Receipt:
         manifest = Manifest.decode(message.headers[MANIFEST_HEADER])

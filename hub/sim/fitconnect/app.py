@@ -48,6 +48,7 @@ from starlette.types import ASGIApp
 from hub.schemas import SchemaCatalog
 from hub.signing import signed_headers
 from hub.sim.fitconnect.pki import SigningKey
+from hub.sim.fitconnect.replies import ReplySide
 from hub.sim.fitconnect.state import Decision, FitConnectState, SimSubmission
 from hub.sim.fitconnect.subscriber import SubscriberSide, fault_system, published_key
 from hub.sim.kit.faults import FaultBook, FaultMode, TrickledResponse, http_fault_response, trickled
@@ -68,8 +69,10 @@ class FitConnectSimulator:
         self.callback: tuple[str, str] | None = None
         self.forge_route_signatures = False
         side = self.subscriber = SubscriberSide(self.state, self._authorised)
+        self.replies = ReplySide(self.state, self._authorised, side)
         self.app = Starlette(
             routes=[
+                *self.replies.routes(),  # the reply channel (replies.py); before the sender's route it extends
                 Route("/token", self.token, methods=["POST"]),
                 Route("/routing/routes", self.routes, methods=["GET"]),
                 Route("/submission/.well-known/jwks.json", self.jwks, methods=["GET"]),
@@ -93,6 +96,7 @@ class FitConnectSimulator:
                 Route("/_sim/sender/answers", side.sim_answers, methods=["GET"]),
                 Route("/_sim/destinations/{id}/subscriber-keys", side.sim_subscriber_keys, methods=["GET"]),
                 Route("/_sim/destinations/{id}/rotate", side.sim_rotate, methods=["POST"]),
+                Route("/_sim/destinations/{id}/callback", side.sim_destination_callback, methods=["PUT"]),
             ]
         )
 

@@ -21,6 +21,9 @@ Controls (``/_sim``)::
     GET  /_sim/sender/answers                the SETs subscribers posted: event, verified, tagsMatch, problems
     GET  /_sim/destinations/{id}/subscriber-keys   the destination's private keys as a JWK set (its owner's file)
     POST /_sim/destinations/{id}/rotate      a new encryption key; the old one stays published and valid
+    PUT  /_sim/destinations/{id}/callback    {url, secret}: the destination's subscriber callback; each
+                                             submission the sender control submits is then announced there
+                                             with a signed NEW_SUBMISSIONS callback ({url: null}: none)
 
 A fault rule for the system ``submission-fetch`` hits only the subscriber's GETs of one
 submission or attachment (e.g. ``{"mode": "status", "status": 503, "system": "submission-fetch"}``),
@@ -30,11 +33,14 @@ one for ``submission-events`` only its POSTs of a SET.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import threading
 import time
 import uuid
 from typing import Any
 
+import httpx
 import orjson
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -43,6 +49,7 @@ from joserfc.jwk import RSAKey
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hub.signing import signed_headers
 from hub.sim.fitconnect.pki import EncryptionKey, SigningKey
 from hub.sim.fitconnect.state import EVENTS, JWE_REGISTRY, FitConnectState, SimDestination, SimSubmission
 
@@ -50,6 +57,7 @@ METADATA_URI = "https://schema.fitko.de/fit-connect/metadata/{version}/metadata.
 ACCEPT, REJECT = EVENTS + "accept-submission", EVENTS + "reject-submission"
 FETCH_SYSTEM = "submission-fetch"
 EVENTS_SYSTEM = "submission-events"
+NEW_SUBMISSIONS = "https://schema.fitko.de/fit-connect/submission-api/callbacks/new-submissions"
 
 
 def _problem(status: int, title: str) -> Response:
@@ -93,6 +101,8 @@ class SubscriberSide:
         self.state = state
         self.authorised = authorised
         self.answers: list[dict[str, Any]] = []
+        self.callbacks: dict[str, tuple[str, str]] = {}
+        """Per destination id: the subscriber's callback (url, secret)."""
 
     # -- Submission API, subscriber's side ----------------------------------------------------
 
@@ -219,7 +229,34 @@ class SubscriberSide:
             self.state.submissions[sub.submission_id] = sub
         self.state.append_event(sub, "create-submission")
         self.state.append_event(sub, "submit-submission")
+        self._announce(sub)
         return JSONResponse({"submissionId": sub.submission_id, "caseId": sub.case_id}, status_code=201)
+
+    def _announce(self, sub: SimSubmission) -> None:
+        """The NEW_SUBMISSIONS callback, posted from a thread as the platform would: after the submit."""
+        callback = self.callbacks.get(sub.destination_id)
+        if callback is None:
+            return
+        url, secret = callback
+        body = orjson.dumps({"type": NEW_SUBMISSIONS, "submissionIds": [sub.submission_id]})
+
+        def post() -> None:
+            headers = {"Content-Type": "application/json", **signed_headers(secret, body)}
+            with contextlib.suppress(httpx.HTTPError):  # a subscriber that is down polls anyway
+                httpx.post(url, content=body, headers=headers, timeout=5)
+
+        threading.Thread(target=post, name="fitconnect-sim-new-submissions", daemon=True).start()
+
+    async def sim_destination_callback(self, request: Request) -> Response:
+        destination_id = request.path_params["id"]
+        if destination_id not in self.state.destinations:
+            return _problem(404, "Zustellpunkt unbekannt")
+        body = orjson.loads(await request.body())
+        if body.get("url"):
+            self.callbacks[destination_id] = (str(body["url"]), str(body["secret"]))
+        else:
+            self.callbacks.pop(destination_id, None)
+        return Response(status_code=204)
 
     async def sim_answers(self, request: Request) -> Response:
         with self.state.lock:
