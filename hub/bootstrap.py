@@ -62,6 +62,7 @@ from hub.store.destination_states import DestinationStateStore
 from hub.store.inbound import InboundStore
 from hub.store.inbound_cases import InboundCases
 from hub.store.inbound_views import InboundViews
+from hub.store.inbound_waiting import InboundWaiting
 from hub.store.operator_views import OperatorViews
 from hub.store.operators import OperatorStore
 from hub.store.purge import PurgeStore
@@ -125,6 +126,7 @@ class HubContext:
             mailroom=Mailroom(InboundViews(self.db), self.inbound_quarantine),
             replies=self.replies,
             poll_inbound_soon=lambda: ScheduledJobs(self.db).make_due(INBOUND_JOB),
+            inbound_waiting=InboundWaiting(self.db).waiting,
         )
 
     @cached_property
@@ -157,6 +159,7 @@ class HubContext:
             lease_seconds=self.settings.inbound_lease_seconds,
             cases=self.inbound_cases,
             nudger=self.dispatcher,
+            waiting=InboundWaiting(self.db),
         )
 
     @cached_property

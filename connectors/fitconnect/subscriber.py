@@ -84,6 +84,8 @@ class FitConnectSubscriberSource(InboundSource):
         self.page_size = int(settings.get("pageSize", 100))
         self._client: httpx.Client | None = None
         self._api: SubscriberApi | None = None
+        self._waiting: dict[str, str | None] | None = None
+        """The last listing minus what was answered since, with why each is not (see ``waiting``)."""
 
     @property
     def api(self) -> SubscriberApi:
@@ -97,22 +99,27 @@ class FitConnectSubscriberSource(InboundSource):
 
     def poll(self) -> Iterator[Received]:
         # All pages first: answering a submission takes it off the list and would shift the offsets.
+        self._waiting = None
         waiting = list(self.api.pending(self.destination_id, self.page_size))
+        self._waiting = {submission_id: None for submission_id, _ in waiting}
         for submission_id, _case_id in waiting:
             try:
                 fetched = self.api.fetch(submission_id)
             except PermanentError as exc:
                 # Gone meanwhile, or refused to us: nothing to answer; the others are still read.
                 log.warning("fitconnect_submission_not_fetched", submission_id=submission_id, gone=is_gone(exc))
+                self._waiting[submission_id] = "not-fetched"
                 continue
             try:
                 opened = open_submission(fetched, self.keys.decryption, self.context.schemas)
             except KeyMissing as missing:
                 # Not rejected: the operator adds the key (keysFile) and the next poll takes it.
                 log.warning("fitconnect_decryption_key_missing", submission_id=submission_id, kid=missing.kid)
+                self._waiting[submission_id] = "decryption-key-missing"
                 continue
             except Rejected as rejected:
                 self._reject(fetched, rejected.problem)
+                self._waiting.pop(submission_id, None)
                 continue
             yield self._received(fetched, opened)
 
@@ -121,6 +128,11 @@ class FitConnectSubscriberSource(InboundSource):
         body = {"authenticationTags": dict(handle.tags)}
         self.api.post_event(handle.case_id, self._token(handle.submission_id, handle.case_id, ACCEPT, body))
         log.info("fitconnect_submission_accepted", submission_id=handle.submission_id, case_id=handle.case_id)
+        if self._waiting is not None:
+            self._waiting.pop(handle.submission_id, None)
+
+    def waiting(self) -> Mapping[str, str | None] | None:
+        return None if self._waiting is None else dict(self._waiting)
 
     def close(self) -> None:
         if self._client is not None:

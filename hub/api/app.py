@@ -80,7 +80,7 @@ def create_app(hub: HubProcess, *, run_worker: bool = False) -> FastAPI:
     app.state.services = services
     app.state.metrics = CollectorRegistry()
     app.state.metrics.register(BacklogCollector(services.queries))
-    app.state.metrics.register(InboundCollector(services.inbound_counts))
+    app.state.metrics.register(InboundCollector(services.inbound_counts, services.inbound_waiting))
     app.state.auth = Authenticator(services.access)
     app.state.contract = build_contract(services.region)
     app.add_exception_handler(Problem, handle_problem)

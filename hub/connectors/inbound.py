@@ -122,6 +122,14 @@ class InboundSource(ABC):
         """One line for ``hub sources list``: where this source reads from (no secrets)."""
         return ""
 
+    def waiting(self) -> Mapping[str, str | None] | None:
+        """After a poll: the platform ids still waiting there unanswered, each with why (None: not reached).
+
+        None when the source cannot say (its listing failed, or it has none: an XTA box's messages
+        are all taken). The runner keeps these for the operators' warnings (:mod:`hub.domain.unanswered`).
+        """
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook: most sources have nothing to release
         """Release connections; the runner calls it after each poll."""
 

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from hub.console.pages import mask_quoted_values, page
 from hub.console.session import PATH, CheckedForm, ConsoleSession, services_of
+from hub.domain.clock import utcnow
 from hub.domain.inbound import InboundState
 from hub.service.access import OperatorSession
 from hub.service.inbound_cases import NotInQuarantine, ReleaseRefused, UnknownMessage
@@ -73,6 +74,13 @@ async def mailroom(
     )
     sources = [s for s in services.region.inbound.values() if operator.sees(s.municipality)]
     names = {m.ags: m.name for m in services.region.municipalities.values()}
+    visible = {s.id for s in sources}
+    now = utcnow()
+    unanswered = [
+        (w, level.value, w.age(now).days)
+        for w in await run_in_threadpool(services.inbound_waiting)
+        if w.source_id in visible and (level := w.urgency(now)) is not None
+    ]
     return page(
         request,
         "mailroom.html",
@@ -83,6 +91,7 @@ async def mailroom(
         states=STATES,
         labels=STATE_LABELS,
         names=names,
+        unanswered=unanswered,
         municipalities=[m for m in services.region.municipalities.values() if operator.sees(m.ags)],
     )
 

@@ -33,6 +33,7 @@ import structlog
 
 from hub.connectors.inbound import InboundSource, Received, SourceConfig
 from hub.domain import inbound as decide
+from hub.domain.clock import utcnow
 from hub.domain.inbound import InboundState
 from hub.errors import TransientError
 from hub.schemas import SchemaCatalog
@@ -43,6 +44,7 @@ from hub.service.received_case import CaseMessage, NotACase
 from hub.service.xoev_header import read_message
 from hub.store.inbound import InboundDetail, InboundStore, InboundSummary, NewInbound, NewInboundPart
 from hub.store.inbound_cases import case_writer
+from hub.store.inbound_waiting import InboundWaiting
 from hub.store.scheduled_jobs import ScheduledJobs
 from hub.store.submissions import NewSubmission
 
@@ -83,6 +85,7 @@ class Inbound:
         lease_seconds: float = 120.0,
         cases: CaseBuilder | None = None,
         nudger: Nudger | None = None,
+        waiting: InboundWaiting | None = None,
     ) -> None:
         self.store = store
         self.jobs = jobs
@@ -94,6 +97,8 @@ class Inbound:
         self.cases = cases
         """Makes a case's submission and deliveries (docs/inbound.md); None: cases are stored undelivered."""
         self.nudger = nudger
+        self.waiting = waiting
+        """Keeps what each source still has waiting unanswered (the operators' 3- and 14-day warnings)."""
 
     def poll(self, *, every: float = 0.0, only: str | None = None) -> PollReport:
         """One pass over the sources (or the one named ``only``), if this process gets the lease.
@@ -142,6 +147,7 @@ class Inbound:
             report.error = f"{type(exc).__name__}"
             log.exception("inbound_poll_failed", source=config.id, error_type=type(exc).__name__)
         finally:
+            self._keep_waiting(config, source)
             source.close()
         if report.received or report.quarantined or report.duplicates:
             log.info(
@@ -152,6 +158,26 @@ class Inbound:
                 duplicates=report.duplicates,
             )
         return report
+
+    def _keep_waiting(self, config: SourceConfig, source: InboundSource) -> None:
+        waiting = source.waiting() if self.waiting is not None else None
+        if waiting is None or self.waiting is None:
+            return
+        try:
+            self.waiting.record(config.id, waiting)
+            overdue = [(w, u) for w in self.waiting.waiting(config.id) if (u := w.urgency(utcnow())) is not None]
+        except Exception as exc:  # the warnings must not end the pass; the next one records again
+            log.warning("inbound_waiting_not_recorded", source=config.id, error_type=type(exc).__name__)
+            return
+        for item, level in overdue:
+            log.warning(
+                "inbound_unanswered",
+                source=config.id,
+                external_id=item.external_id,
+                days=item.age(utcnow()).days,
+                urgency=level.value,
+                reason=item.reason,
+            )
 
     def _take(self, config: SourceConfig, source: InboundSource, received: Received, report: SourceReport) -> None:
         recorded = self.store.known(config.id, received.external_id)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hub.domain.inbound import InboundCount
+from hub.domain.unanswered import WaitingSubmission
 from hub.mapping.catalog import MappingCatalog
 from hub.routing.region import Region
 from hub.service.access import Access
@@ -50,3 +51,5 @@ class HubServices:
     poll_inbound_soon: Callable[[], None] | None = None
     """A platform announced new inbound messages (a FIT-Connect NEW_SUBMISSIONS callback): the
     inbound poll is due at the next ask of any worker; None: not wired."""
+    inbound_waiting: Callable[[], list[WaitingSubmission]] = list
+    """Submissions the sources listed and the hub has not answered (the 3- and 14-day warnings)."""

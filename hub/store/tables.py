@@ -265,7 +265,6 @@ inbound_waiting = Table(
     metadata,
     Column("source_id", String(100), primary_key=True),
     Column("external_id", String(255), primary_key=True),
-    Column("submitted_at", UtcDateTime, nullable=True),  # the platform's submit time, when known
     Column("first_seen_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("reason", String(40), nullable=True),  # why it is not answered (e.g. decryption-key-missing)

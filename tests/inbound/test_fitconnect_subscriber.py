@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -337,3 +338,77 @@ def test_a_token_signed_with_another_key_is_refused_by_the_platform(
     assert answer.status_code == 422
     assert answers(control)[submission_id]["verified"] is False
     assert status(sim, submission_id) == "submitted"
+
+
+def test_a_submission_left_unanswered_is_warned_about_after_3_days_and_near_the_platforms_14(
+    hub: HubContext,
+    control: httpx.Client,
+    platform: tuple[FitConnectSimulator, ServerThread, str],
+    rotated: tuple[str, str],
+) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+    from sqlalchemy import select, update
+
+    from hub.api.inbound_metrics import InboundCollector
+    from hub.store.inbound_cases import InboundCases
+    from hub.store.inbound_waiting import InboundWaiting
+    from hub.store.tables import inbound_waiting
+    from tests.conftest import make_settings, start_hub, stop_hub
+    from tests.support.console import PASSWORD, login
+
+    _, _, destination_id = platform
+    old_kid, _ = rotated
+    keys_file = Path(hub.region.inbound[SOURCE_ID].settings["keysFile"])
+    complete = keys_file.read_bytes()
+    keys_file.write_text(
+        json.dumps({"keys": [k for k in json.loads(complete)["keys"] if k["kid"] != old_kid]}), encoding="utf-8"
+    )
+    submission_id = send(control, destination_id, kid=old_kid)
+    waiting = InboundWaiting(hub.db)
+
+    # A submission the hub cannot open is listed as waiting, with why, but not warned about yet
+    assert poll(hub) == (0, 0, 0, None)
+    [item] = waiting.waiting(SOURCE_ID)
+    assert (item.external_id, item.reason) == (submission_id, "decryption-key-missing")
+    registry = CollectorRegistry()
+    registry.register(InboundCollector(InboundCases(hub.db).counts, waiting.waiting, cache_seconds=0))
+
+    def metric(urgency: str) -> str:
+        line = f'hub_inbound_unanswered{{source="{SOURCE_ID}",urgency="{urgency}"}}'
+        [value] = [x.split()[-1] for x in generate_latest(registry).decode().splitlines() if x.startswith(line)]
+        return value
+
+    assert (metric("over-3-days"), metric("near-rejection")) == ("0.0", "0.0")
+
+    def waited(days: int) -> None:
+        with hub.db.write() as conn:
+            t = inbound_waiting.c
+            for key, first_seen in conn.execute(select(t.external_id, t.first_seen_at)).all():
+                earlier = first_seen - timedelta(days=days)
+                conn.execute(update(inbound_waiting).where(t.external_id == key).values(first_seen_at=earlier))
+
+    # Four days on (another poll keeps when it was first seen): a warning in the metrics and the console
+    waited(4)
+    assert poll(hub) == (0, 0, 0, None)
+    assert (metric("over-3-days"), metric("near-rejection")) == ("1.0", "0.0")
+    web = start_hub(make_settings(hub.settings.database_url, hub.settings.config_dir), run_worker=False)
+    web.ctx.operators.create("mailroom-ops", PASSWORD, role="operator", municipalities=[GLADBECK])
+    try:
+        console = login(web, "mailroom-ops")
+        try:
+            page = console.get("/console/mailroom").text
+            assert f'data-unanswered="{submission_id}" data-urgency="over-3-days"' in page
+            # Twelve days: two before the platform rejects it by itself
+            waited(9)
+            assert (metric("over-3-days"), metric("near-rejection")) == ("0.0", "1.0")
+            assert 'data-urgency="near-rejection"' in console.get("/console/mailroom").text
+
+            # The operator adds the key: the next poll accepts it, and the warning is gone
+            keys_file.write_bytes(complete)
+            assert poll(hub) == (1, 0, 0, None)
+            assert waiting.waiting(SOURCE_ID) == []
+            assert 'id="unanswered"' not in console.get("/console/mailroom").text
+        finally:
+            console.close()
+    finally:
+        stop_hub(web)

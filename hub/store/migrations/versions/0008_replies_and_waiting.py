@@ -46,7 +46,6 @@ def upgrade() -> None:
         "inbound_waiting",
         sa.Column("source_id", sa.String(length=100), nullable=False),
         sa.Column("external_id", sa.String(length=255), nullable=False),
-        sa.Column("submitted_at", UtcDateTime(), nullable=True),
         sa.Column("first_seen_at", UtcDateTime(), nullable=False),
         sa.Column("last_seen_at", UtcDateTime(), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=True),
