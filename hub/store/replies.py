@@ -19,13 +19,14 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from hub.domain.replies import ReplyDocument
-from hub.domain.states import DeliveryKind, DeliveryState, EventKind
+from hub.domain.states import DeliveryKind, EventKind
 from hub.store import sealed_columns as contexts
 from hub.store.db import Database
 from hub.store.events import event_row, insert_events
 from hub.store.inbound import attachment_context, file_name_context
 from hub.store.reply_sealing import documents_context, text_context
 from hub.store.submission_status import lock_submission
+from hub.store.submissions import pending_delivery_row
 from hub.store.tables import api_client, delivery, inbound_attachment, inbound_message, reply, submission
 
 FIT_CONNECT_METADATA_FILE = "fit-connect-metadata.json"
@@ -278,22 +279,16 @@ def _reply_row(new: NewReply, db: Database) -> dict[str, Any]:
 
 
 def _delivery_row(new: NewReply, db: Database) -> dict[str, Any]:
-    now = new.created_at
-    return {
-        "id": new.delivery_id,
-        "submission_id": new.submission_id,
-        "client_id": new.client_id,
-        "destination_id": new.destination_id,
-        "kind": DeliveryKind.REPLY.value,
-        "message_id": new.message_id,
-        "state": DeliveryState.PENDING.value,
-        "attempts": 0,
-        "created_at": now,
-        "queued_at": now,
-        "next_attempt_at": now,
-        "enqueued_at": now,
-        "updated_at": now,
-        "media_type": new.media_type,
-        "headers": new.headers,
-        "payload": db.sealer.seal(new.payload, contexts.payload(new.delivery_id)),
-    }
+    return pending_delivery_row(
+        delivery_id=new.delivery_id,
+        submission_id=new.submission_id,
+        client_id=new.client_id,
+        destination_id=new.destination_id,
+        kind=DeliveryKind.REPLY,
+        message_id=new.message_id,
+        media_type=new.media_type,
+        headers=new.headers,
+        body=new.payload,
+        now=new.created_at,
+        sealer=db.sealer,
+    )

@@ -5,6 +5,7 @@ On PostgreSQL the transaction is one statement (:func:`_one_statement`); on SQLi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -144,14 +145,44 @@ def _attachment_row(new: NewSubmission, position: int, a: NewAttachment, sealer:
 
 
 def _delivery_row(new: NewSubmission, d: NewDelivery, sealer: Sealer) -> dict[str, Any]:
-    now = new.received_at
+    message = d.message
+    return pending_delivery_row(
+        delivery_id=d.id,
+        submission_id=new.id,
+        client_id=new.client_id,
+        destination_id=d.destination_id,
+        kind=DeliveryKind.SUBMISSION,
+        message_id=message.message_id,
+        media_type=message.media_type,
+        headers=message.headers,
+        body=message.body,
+        now=new.received_at,
+        sealer=sealer,
+    )
+
+
+def pending_delivery_row(
+    *,
+    delivery_id: str,
+    submission_id: str,
+    client_id: str,
+    destination_id: str,
+    kind: DeliveryKind,
+    message_id: str,
+    media_type: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+    sealer: Sealer,
+) -> dict[str, Any]:
+    """A new ``delivery`` row, due now, its payload sealed: a submission's or a reply's alike."""
     return {
-        "id": d.id,
-        "submission_id": new.id,
-        "client_id": new.client_id,
-        "destination_id": d.destination_id,
-        "kind": DeliveryKind.SUBMISSION.value,
-        "message_id": d.message.message_id,
+        "id": delivery_id,
+        "submission_id": submission_id,
+        "client_id": client_id,
+        "destination_id": destination_id,
+        "kind": kind.value,
+        "message_id": message_id,
         "state": DeliveryState.PENDING.value,
         "attempts": 0,
         "created_at": now,
@@ -159,9 +190,9 @@ def _delivery_row(new: NewSubmission, d: NewDelivery, sealer: Sealer) -> dict[st
         "next_attempt_at": now,
         "enqueued_at": now,
         "updated_at": now,
-        "media_type": d.message.media_type,
-        "headers": d.message.headers,
-        "payload": sealer.seal(d.message.body, contexts.payload(d.id)),
+        "media_type": media_type,
+        "headers": dict(headers),
+        "payload": sealer.seal(body, contexts.payload(delivery_id)),
     }
 
 

@@ -8,20 +8,18 @@ A callback is accepted only with a valid ``callback-authentication`` (hex HMAC-S
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse, Response
 
-from hub.api.bodies import parse_json
 from hub.api.deps import Services
 from hub.api.models import DESTINATION_ID
 from hub.api.openapi import problems
 from hub.api.problems import Problem
+from hub.api.signed_callbacks import SIGNED_HEADERS, signed_callback
 from hub.mapping.data_schemas import data_schema, schema_path
-from hub.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 log = structlog.get_logger(__name__)
 
@@ -35,31 +33,13 @@ class SchemaResponse(JSONResponse):
     media_type = "application/schema+json"
 
 
-_SIGNED_HEADERS = [
-    {
-        "name": SIGNATURE_HEADER,
-        "in": "header",
-        "required": True,
-        "description": "Hex HMAC-SHA512 over callback-timestamp + '.' + body, keyed with the callback secret",
-        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{128}$"},
-    },
-    {
-        "name": TIMESTAMP_HEADER,
-        "in": "header",
-        "required": True,
-        "description": "Unix time in seconds when the platform signed; at most five minutes old",
-        "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
-    },
-]
-
-
 @router.post(
     "/v1/fit-connect/callbacks/{destination_id}",
     summary="FIT-Connect NEW_EVENTS callback (HMAC-SHA512 signed)",
     status_code=204,
     responses={204: {"description": "Taken: the hub reads the event log now"}, **problems(400, 401, 404, 422)},
     openapi_extra={
-        "parameters": _SIGNED_HEADERS,
+        "parameters": SIGNED_HEADERS,
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": {"type": "object", "description": "A NEW_EVENTS callback"}}},
@@ -69,26 +49,13 @@ _SIGNED_HEADERS = [
 async def new_events(
     destination_id: Annotated[str, Path(pattern=DESTINATION_ID, max_length=100)], request: Request, services: Services
 ) -> Response:
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
-    if not signature or not timestamp:
-        # Before the destination is looked up: an unsigned request learns nothing about the hub's destinations.
-        raise Problem("unauthorized", f"{SIGNATURE_HEADER} and {TIMESTAMP_HEADER} are required")
     destination = services.region.destinations.get(destination_id)
-    secret_env = destination.settings.get("callbackSecretEnv") if destination is not None else None
-    secret = os.environ.get(str(secret_env), "") if secret_env else ""
-    if not secret:
-        raise Problem("not-found", f"no FIT-Connect callbacks are configured for {destination_id!r}")
-    body = await request.body()
-    if not verify(secret, body, signature, timestamp):
-        log.warning(
-            "security_event",
-            kind="fitconnect-callback-refused",
-            destination=destination_id,
-            reason="missing, wrong or stale callback-authentication",
-        )
-        raise Problem("unauthorized", "callback-authentication is missing, wrong or older than five minutes")
-    payload = parse_json(body)
+    payload = await signed_callback(
+        request,
+        lambda: destination.settings.get("callbackSecretEnv") if destination is not None else None,
+        f"no FIT-Connect callbacks are configured for {destination_id!r}",
+        destination=destination_id,
+    )
     kind = payload.get("type") if isinstance(payload, dict) else None
     log.info("fitconnect_callback", destination=destination_id, type=kind)
     services.poll_outcomes_now()

@@ -12,20 +12,17 @@ lists the destination itself.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from hub.api.bodies import parse_json
 from hub.api.deps import Services
 from hub.api.openapi import problems
 from hub.api.problems import Problem
-from hub.api.routes.fitconnect import _SIGNED_HEADERS
+from hub.api.signed_callbacks import SIGNED_HEADERS, signed_callback
 from hub.errors import FieldProblem
-from hub.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
 log = structlog.get_logger(__name__)
 
@@ -42,7 +39,7 @@ SOURCE_ID = r"^[a-z0-9][a-z0-9-]{0,99}$"
     status_code=204,
     responses={204: {"description": "Taken: the source is polled soon"}, **problems(400, 401, 404, 422)},
     openapi_extra={
-        "parameters": _SIGNED_HEADERS,
+        "parameters": SIGNED_HEADERS,
         "requestBody": {
             "required": True,
             "content": {
@@ -54,26 +51,13 @@ SOURCE_ID = r"^[a-z0-9][a-z0-9-]{0,99}$"
 async def new_submissions(
     source_id: Annotated[str, Path(pattern=SOURCE_ID, max_length=100)], request: Request, services: Services
 ) -> Response:
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
-    if not signature or not timestamp:
-        # Before the source is looked up: an unsigned request learns nothing about the hub's sources.
-        raise Problem("unauthorized", f"{SIGNATURE_HEADER} and {TIMESTAMP_HEADER} are required")
     source = services.region.inbound.get(source_id)
-    secret_env = source.settings.get("callbackSecretEnv") if source is not None and source.kind == SUBSCRIBER else None
-    secret = os.environ.get(str(secret_env), "") if secret_env else ""
-    if not secret:
-        raise Problem("not-found", f"no FIT-Connect callbacks are configured for the source {source_id!r}")
-    body = await request.body()
-    if not verify(secret, body, signature, timestamp):
-        log.warning(
-            "security_event",
-            kind="fitconnect-callback-refused",
-            source=source_id,
-            reason="missing, wrong or stale callback-authentication",
-        )
-        raise Problem("unauthorized", "callback-authentication is missing, wrong or older than five minutes")
-    payload = parse_json(body)
+    payload = await signed_callback(
+        request,
+        lambda: source.settings.get("callbackSecretEnv") if source is not None and source.kind == SUBSCRIBER else None,
+        f"no FIT-Connect callbacks are configured for the source {source_id!r}",
+        source=source_id,
+    )
     kind = payload.get("type") if isinstance(payload, dict) else None
     if kind != NEW_SUBMISSIONS:
         # Not ours to poll for (a NEW_EVENTS belongs to /v1/fit-connect/callbacks/...): named, not taken.
